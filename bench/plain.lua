@@ -1,0 +1,2 @@
+-- An unauthenticated GET.
+dofile(os.getenv("OC_BENCH_DIR") .. "/report.lua")

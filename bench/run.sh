@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# make bench: starts a stack of its own in a temp dir, seeds 10,000 users,
+# runs wrk through nginx against the main read paths and the login, and
+# prints req/s, latency percentiles and the pool processes' memory.
+#
+# Usage: BUILD=<dir> bench/run.sh
+# Knobs: OC_BENCH_DURATION (10s), OC_BENCH_CONNECTIONS (64),
+#        OC_BENCH_THREADS (2), OC_BENCH_LOGIN_CONNECTIONS (4).
+set -euo pipefail
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+. "$BENCH_DIR/../scripts/lib.sh"
+
+BUILD_DIR=${BUILD:-build}
+case $BUILD_DIR in
+/*) ;;
+*) BUILD_DIR=$OC_ROOT/$BUILD_DIR ;;
+esac
+DURATION=${OC_BENCH_DURATION:-10s}
+CONNS=${OC_BENCH_CONNECTIONS:-64}
+THREADS=${OC_BENCH_THREADS:-2}
+LOGIN_CONNS=${OC_BENCH_LOGIN_CONNECTIONS:-4}
+USERS=10000
+
+command -v wrk >/dev/null || oc_die "wrk is not installed (make deps DEPS_FOR=bench)"
+while IFS= read -r n; do
+	case $n in OPSCONDUCTOR_*) unset "$n" ;; esac
+done < <(compgen -e)
+
+tmp=$(mktemp -d /tmp/oc-bench.XXXXXX)
+chmod 0755 "$tmp"
+stack() {
+	BUILD=$BUILD_DIR OPSCONDUCTOR_VAR=$tmp/var "$OC_ROOT/scripts/stack.sh" "$@"
+}
+teardown() {
+	local rc=$?
+	trap - EXIT INT TERM
+	stack stop >/dev/null 2>&1 || true
+	if [ "$rc" = 0 ]; then
+		rm -rf "$tmp"
+	else
+		echo "bench: files kept in $tmp" >&2
+	fi
+	exit "$rc"
+}
+trap teardown EXIT
+trap 'exit 130' INT TERM
+
+read -r https_port http_port < <(perl -MIO::Socket::INET -e '
+	my @s = map { IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1",
+		LocalPort => 0, Proto => "tcp") or die "no free port\n" } 1 .. 2;
+	print join(" ", map { $_->sockport } @s), "\n";')
+export OPSCONDUCTOR_HTTPS_PORT=$https_port OPSCONDUCTOR_HTTP_PORT=$http_port
+# The rate limits would otherwise be what is measured.
+export OPSCONDUCTOR_API_RATE=1000000 OPSCONDUCTOR_API_BURST=1000000
+export OPSCONDUCTOR_LOGIN_RATE=1000000 OPSCONDUCTOR_LOGIN_BURST=1000000
+OPSCONDUCTOR_ADMIN_PASSWORD=$(openssl rand -base64 48 | tr -dc 'A-Za-z0-9' | cut -c1-24)
+export OPSCONDUCTOR_ADMIN_PASSWORD
+url=https://127.0.0.1:$https_port
+
+echo "bench: starting a stack in $tmp"
+if ! stack start >"$tmp/start.log" 2>&1; then
+	cat "$tmp/start.log" >&2
+	oc_die "the stack did not start"
+fi
+
+db="host=$tmp/var/run port=5432 dbname=opsconductor user=opsconductor"
+export PGPASSFILE=$tmp/var/keys/pgpass
+echo "bench: seeding $USERS users"
+# One real argon2 hash (the admin's) for every user keeps seeding fast.
+psql -X -q -v ON_ERROR_STOP=1 -d "$db" -v n="$USERS" <<-'SQL'
+	INSERT INTO identity.users (username, display_name, email, role, password_hash)
+	SELECT 'bench' || lpad(g::text, 5, '0'), 'Bench User ' || g,
+	       'bench' || g || '@example.test',
+	       (ARRAY['viewer', 'operator', 'admin'])[1 + g % 3],
+	       (SELECT password_hash FROM identity.users WHERE username = 'admin')
+	  FROM generate_series(1, :n) AS g
+	ON CONFLICT (username) DO NOTHING;
+	ANALYZE identity.users;
+SQL
+user_id=$(psql -X -At -d "$db" -c "SELECT id FROM identity.users WHERE username = 'bench05000'")
+
+login_body() {
+	OC_U=$1 perl -MJSON::PP -e 'print encode_json({username => $ENV{OC_U},
+		password => $ENV{OPSCONDUCTOR_ADMIN_PASSWORD}})'
+}
+token=$(login_body admin | curl -sk -X POST -H 'Content-Type: application/json' \
+	--data-binary @- "$url/api/v1/auth/login" |
+	perl -MJSON::PP -e 'local $/; my $j = eval { decode_json(<STDIN>) } || {};
+		print $j->{access_token} // ""')
+[ -n "$token" ] || oc_die "could not log in as admin for a token"
+
+export OC_BENCH_DIR=$BENCH_DIR OC_BENCH_TOKEN=$token
+OC_BENCH_LOGIN_BODY=$(login_body bench00001)
+export OC_BENCH_LOGIN_BODY
+
+results=()
+bench() {
+	local name=$1 script=$2 conns=$3 path=$4 out line
+	echo "bench: $name ($conns connections, $DURATION)"
+	out=$(wrk -t"$THREADS" -c"$conns" -d"$DURATION" --latency \
+		-s "$BENCH_DIR/$script" "$url$path" 2>&1) || {
+		printf '%s\n' "$out" >&2
+		oc_die "wrk failed for $name"
+	}
+	line=$(printf '%s\n' "$out" | grep '^OCBENCH ' | tail -n1)
+	results+=("$name|$conns|${line#OCBENCH }")
+}
+
+bench "GET /api/v1/health" plain.lua "$CONNS" /api/v1/health
+bench "GET /api/v1/users?limit=50" auth.lua "$CONNS" "/api/v1/users?limit=50"
+bench "GET /api/v1/users/{id}" auth.lua "$CONNS" "/api/v1/users/$user_id"
+bench "POST /api/v1/auth/login" login.lua "$LOGIN_CONNS" /api/v1/auth/login
+
+echo
+printf '%-30s %5s %10s %9s %9s %9s\n' endpoint conns 'req/s' 'p50 ms' 'p99 ms' 'non-2xx'
+for r in "${results[@]}"; do
+	IFS='|' read -r name conns rest <<<"$r"
+	read -r rps p50 p99 bad sockerr <<<"$rest"
+	printf '%-30s %5s %10s %9s %9s %9s' "$name" "$conns" "$rps" "$p50" "$p99" "$bad"
+	[ "${sockerr:-0}" = 0 ] || printf '  (%s socket errors)' "$sockerr"
+	printf '\n'
+done
+
+echo
+echo "resident memory of the pool processes:"
+printf '%-15s %-7s %8s %10s\n' pool role pid 'RSS MiB'
+for pidf in "$tmp"/var/run/*.pid; do
+	pool=${pidf##*/}
+	pool=${pool%.pid}
+	[ "$pool" != nginx ] || continue
+	master=$(cat "$pidf")
+	for pid in "$master" $(pgrep -P "$master" || true); do
+		rss=$(ps -o rss= -p "$pid" 2>/dev/null | tr -d ' ')
+		[ -n "$rss" ] || continue
+		role=child
+		[ "$pid" = "$master" ] && role=master
+		printf '%-15s %-7s %8s %10.1f\n' "$pool" "$role" "$pid" \
+			"$(awk -v k="$rss" 'BEGIN { print k / 1024 }')"
+	done
+done

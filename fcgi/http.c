@@ -1,0 +1,415 @@
+/* The request lifecycle: accept → parse → route → authenticate → validate →
+ * handler → respond → access log → reset. The only file using libfcgi. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+#include <json-c/json.h>
+
+#include "arena.h"
+#include "auth.h"
+#include "cfg.h"
+#include "crypto.h"
+#include "db.h"
+#include "enc.h"
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "problem.h"
+#include "req.h"
+#include "route.h"
+#include "valid.h"
+
+static volatile sig_atomic_t http_idle = 1;
+
+static double http_now_ms(void);
+static const char *http_reason(int status);
+static int http_content_type_json(const char *ct);
+static int http_read_body(struct req *r, FCGX_Request *fr);
+static int http_handle(struct req *r, const struct http_ctx *ctx,
+		       FCGX_Request *fr, size_t *route_idx);
+static void http_respond(struct req *r, FCGX_Request *fr);
+static void http_access_log(const struct req *r, double dur_ms);
+static void http_process(const struct http_ctx *ctx, FCGX_Request *fr);
+static void http_on_term(int sig);
+
+static double
+http_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static const char *
+http_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 202: return "Accepted";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 412: return "Precondition Failed";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 423: return "Locked";
+	case 428: return "Precondition Required";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Status";
+	}
+}
+
+/* application/json, optionally with charset=utf-8. */
+static int
+http_content_type_json(const char *ct)
+{
+	const char *p;
+
+	if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0)
+		return 0;
+	p = ct + 16;
+	while (*p == ' ')
+		p++;
+	if (*p == '\0')
+		return 1;
+	if (*p != ';')
+		return 0;
+	p++;
+	while (*p == ' ')
+		p++;
+	return strncasecmp(p, "charset=utf-8", 13) == 0 && p[13] == '\0';
+}
+
+/* Reads the body announced by CONTENT_LENGTH, refusing oversize bodies
+ * without reading them. */
+static int
+http_read_body(struct req *r, FCGX_Request *fr)
+{
+	const char *cl = req_env(r, "CONTENT_LENGTH");
+	char *end, *body;
+	long long n = 0;
+	int got;
+
+	if (cl != NULL && *cl != '\0') {
+		n = strtoll(cl, &end, 10);
+		if (*end != '\0' || n < 0)
+			return problem(r, PROBLEM_BAD_REQUEST,
+				       "Content-Length is not valid."),
+			       -1;
+	}
+	if ((unsigned long long)n > cfg.body_max)
+		return problem(r, PROBLEM_TOO_LARGE,
+			       "The body is %lld bytes; at most %zu are "
+			       "accepted.",
+			       n, cfg.body_max),
+		       -1;
+	body = arena_alloc(r->arena, (size_t)n + 1);
+	got = n > 0 ? FCGX_GetStr(body, (int)n, fr->in) : 0;
+	if (got != n)
+		return problem(r, PROBLEM_BAD_REQUEST,
+			       "The body ended before Content-Length bytes."),
+		       -1;
+	body[n] = '\0';
+	r->raw_body = body;
+	r->raw_len = (size_t)n;
+	return 0;
+}
+
+/* Everything between reading the request and writing the response. */
+static int
+http_handle(struct req *r, const struct http_ctx *ctx, FCGX_Request *fr,
+	    size_t *route_idx)
+{
+	const struct route *rt;
+	enum route_result m;
+	int status;
+
+	*route_idx = ctx->nroutes;
+	if (r->method == NULL || r->path == NULL)
+		return problem(r, PROBLEM_BAD_REQUEST, "Incomplete request.");
+	if (!enc_utf8_valid(r->path, strlen(r->path)))
+		return problem(r, PROBLEM_NOT_FOUND, "No such resource.");
+	m = route_match(ctx->routes, ctx->nroutes, r->method, r->path,
+			r->arena, &rt, &r->params, &r->nparams);
+	if (m == ROUTE_NOT_FOUND)
+		return problem(r, PROBLEM_NOT_FOUND,
+			       "There is no API resource at this path.");
+	if (m == ROUTE_BAD_METHOD) {
+		req_header_add(r, "Allow",
+			       route_allow(ctx->routes, ctx->nroutes, r->path,
+					   r->arena));
+		return problem(r, PROBLEM_METHOD_NOT_ALLOWED,
+			       "%s is not allowed here.", r->method);
+	}
+	r->route = rt;
+	*route_idx = (size_t)(rt - ctx->routes);
+
+	if (http_read_body(r, fr) < 0)
+		return r->status;
+	if (auth_or_problem(r) < 0)
+		return r->status;
+	if (valid_query_or_problem(r, rt->query) < 0)
+		return r->status;
+	if (rt->flags & ROUTE_RAW_BODY)
+		goto handler;
+	if (r->raw_len > 0 && rt->body == NULL)
+		return problem(r, PROBLEM_BAD_REQUEST,
+			       "This request takes no body.");
+	if (r->raw_len > 0 && !http_content_type_json(r->content_type))
+		return problem(r, PROBLEM_UNSUPPORTED_MEDIA,
+			       "Send the body as application/json.");
+	if (rt->body != NULL &&
+	    (r->raw_len > 0 || !(rt->flags & ROUTE_BODY_OPTIONAL))) {
+		if (valid_parse_or_problem(r, &r->body) < 0 ||
+		    valid_object_or_problem(r, r->body, rt->body) < 0)
+			return r->status;
+	}
+
+handler:
+	status = rt->handler(r);
+	db_rollback(r);
+	if (r->problem != NULL)
+		return r->status;
+	if (status < 200 || status > 599) {
+		log_msg(LOG_ERROR, r->req_id, "handler for %s %s returned %d",
+			rt->method, rt->pattern, status);
+		return problem(r, PROBLEM_INTERNAL,
+			       "Something went wrong on our side; quote "
+			       "request %s.",
+			       r->req_id);
+	}
+	if (status >= 400 && r->out == NULL && r->text_out == NULL)
+		return problem(r, status == 404 ? PROBLEM_NOT_FOUND
+						: PROBLEM_INTERNAL,
+			       NULL);
+	r->status = status;
+	return status;
+}
+
+static void
+http_respond(struct req *r, FCGX_Request *fr)
+{
+	const struct header *h;
+	const char *body = NULL, *type = "application/json";
+	int head = strcmp(r->method != NULL ? r->method : "", "HEAD") == 0;
+
+	if (r->problem != NULL) {
+		body = json_object_to_json_string_ext(
+			r->problem, JSON_C_TO_STRING_PLAIN |
+					    JSON_C_TO_STRING_NOSLASHESCAPE);
+		type = "application/problem+json";
+	} else if (r->text_out != NULL) {
+		body = r->text_out;
+		type = r->text_type != NULL ? r->text_type : "text/plain";
+	} else if (r->out != NULL && r->status != 204) {
+		body = json_object_to_json_string_ext(
+			r->out, JSON_C_TO_STRING_PLAIN |
+					JSON_C_TO_STRING_NOSLASHESCAPE);
+	}
+	FCGX_FPrintF(fr->out, "Status: %d %s\r\n", r->status,
+		     http_reason(r->status));
+	if (body != NULL)
+		FCGX_FPrintF(fr->out,
+			     "Content-Type: %s; charset=utf-8\r\n"
+			     "Content-Length: %lu\r\n",
+			     type, (unsigned long)strlen(body));
+	FCGX_FPrintF(fr->out, "Cache-Control: no-store\r\n");
+	for (h = r->headers; h != NULL; h = h->next)
+		FCGX_FPrintF(fr->out, "%s: %s\r\n", h->name, h->value);
+	FCGX_PutS("\r\n", fr->out);
+	if (body != NULL && !head)
+		FCGX_PutStr(body, (int)strlen(body), fr->out);
+}
+
+static void
+http_access_log(const struct req *r, double dur_ms)
+{
+	json_object *o = json_object_new_object();
+	char ts[32], dur[32];
+
+	log_timestamp(ts);
+	json_object_object_add(o, "ts", json_object_new_string(ts));
+	json_object_object_add(o, "type", json_object_new_string("access"));
+	json_object_object_add(o, "component",
+			       json_object_new_string(cfg.component));
+	json_object_object_add(o, "req_id",
+			       json_object_new_string(r->req_id ? r->req_id
+								: "-"));
+	json_object_object_add(o, "method",
+			       json_object_new_string(r->method ? r->method
+								: "-"));
+	json_object_object_add(
+		o, "route",
+		json_object_new_string(r->route != NULL ? r->route->pattern
+							: "unmatched"));
+	json_object_object_add(o, "status", json_object_new_int(r->status));
+	snprintf(dur, sizeof(dur), "%.3f", dur_ms);
+	json_object_object_add(o, "dur_ms",
+			       json_object_new_double_s(dur_ms, dur));
+	json_object_object_add(o, "user",
+			       r->who.authenticated
+				       ? json_object_new_string(r->who.username)
+				       : NULL);
+	if (r->who.api_key_id[0] != '\0')
+		json_object_object_add(
+			o, "api_key", json_object_new_string(r->who.api_key_id));
+	json_object_object_add(o, "addr",
+			       json_object_new_string(r->remote_addr
+							      ? r->remote_addr
+							      : "-"));
+	log_line(json_object_to_json_string_ext(
+		o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
+static void
+http_process(const struct http_ctx *ctx, FCGX_Request *fr)
+{
+	struct req r;
+	double t0 = http_now_ms();
+	size_t route_idx;
+	const char *uri;
+	char idbuf[40];
+
+	memset(&r, 0, sizeof(r));
+	r.arena = ctx->arena;
+	r.db = ctx->db;
+	r.envp = fr->envp;
+	r.method = req_env(&r, "REQUEST_METHOD");
+	r.path = req_env(&r, "DOCUMENT_URI");
+	if (r.path == NULL) {
+		uri = req_env(&r, "REQUEST_URI");
+		if (uri != NULL)
+			r.path = arena_strndup(r.arena, uri, strcspn(uri, "?"));
+	}
+	r.query_string = req_env(&r, "QUERY_STRING");
+	r.content_type = req_env(&r, "CONTENT_TYPE");
+	r.remote_addr = req_env(&r, "REMOTE_ADDR");
+	r.user_agent = req_env(&r, "HTTP_USER_AGENT");
+	r.authorization = req_env(&r, "HTTP_AUTHORIZATION");
+	r.cookie = req_env(&r, "HTTP_COOKIE");
+	r.if_match = req_env(&r, "HTTP_IF_MATCH");
+	r.idempotency_key = req_env(&r, "HTTP_IDEMPOTENCY_KEY");
+	r.req_id = req_env(&r, "REQUEST_ID");
+	if (r.req_id == NULL || *r.req_id == '\0' || strlen(r.req_id) > 64) {
+		crypto_random_token(idbuf, sizeof(idbuf), 16);
+		r.req_id = arena_strdup(r.arena, idbuf);
+	}
+
+	http_handle(&r, ctx, fr, &route_idx);
+	if (r.status >= 500)
+		log_msg(LOG_ERROR, r.req_id, "answered %d to %s %s", r.status,
+			r.method ? r.method : "-",
+			r.route ? r.route->pattern : "-");
+	http_respond(&r, fr);
+	http_access_log(&r, http_now_ms() - t0);
+	metrics_observe(route_idx, r.status, http_now_ms() - t0);
+	arena_reset(ctx->arena);
+}
+
+/* SIGTERM: an idle worker leaves at once; a busy one has the signal
+ * blocked and sees it when it goes back to accept. */
+static void
+http_on_term(int sig)
+{
+	(void)sig;
+	if (http_idle)
+		_exit(0);
+}
+
+void
+http_serve(struct http_ctx *ctx, int listen_fd)
+{
+	struct sigaction sa;
+	sigset_t term, old;
+	FCGX_Request fr;
+	int rc;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = http_on_term;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigaddset(&term, SIGINT);
+	sigprocmask(SIG_BLOCK, &term, &old);
+
+	FCGX_Init();
+	if (FCGX_InitRequest(&fr, listen_fd, 0) != 0) {
+		log_msg(LOG_ERROR, NULL, "FCGX_InitRequest failed");
+		return;
+	}
+	for (;;) {
+		http_idle = 1;
+		sigprocmask(SIG_UNBLOCK, &term, NULL);
+		rc = FCGX_Accept_r(&fr);
+		sigprocmask(SIG_BLOCK, &term, NULL);
+		http_idle = 0;
+		if (rc < 0) {
+			log_msg(LOG_WARN, NULL, "accept failed (%d)", rc);
+			continue;
+		}
+		http_process(ctx, &fr);
+		FCGX_Finish_r(&fr);
+	}
+}
+
+int
+http_listen(const char *where)
+{
+	struct sockaddr_un sun;
+	int fd, probe;
+
+	if (where[0] == '/') {
+		/* Refuse to steal the socket of a running pool. */
+		memset(&sun, 0, sizeof(sun));
+		sun.sun_family = AF_UNIX;
+		if (strlen(where) >= sizeof(sun.sun_path)) {
+			log_msg(LOG_ERROR, NULL, "socket path too long: %s",
+				where);
+			return -1;
+		}
+		strcpy(sun.sun_path, where);
+		probe = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (probe >= 0 && connect(probe, (struct sockaddr *)&sun,
+					  sizeof(sun)) == 0) {
+			close(probe);
+			log_msg(LOG_ERROR, NULL,
+				"another process already serves %s", where);
+			return -1;
+		}
+		if (probe >= 0)
+			close(probe);
+		unlink(where);
+	}
+	fd = FCGX_OpenSocket(where, 1024);
+	if (fd < 0) {
+		log_msg(LOG_ERROR, NULL, "cannot listen on %s", where);
+		return -1;
+	}
+	if (where[0] == '/' && chmod(where, 0660) < 0) {
+		log_msg(LOG_ERROR, NULL, "cannot chmod %s", where);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}

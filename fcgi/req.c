@@ -1,0 +1,99 @@
+/* The request being served and the response being built. */
+#include <string.h>
+
+#include "arena.h"
+#include "req.h"
+
+static void req_json_put(void *o);
+
+static void
+req_json_put(void *o)
+{
+	json_object_put(o);
+}
+
+json_object *
+req_own(struct req *r, json_object *o)
+{
+	if (o != NULL)
+		arena_cleanup_add(r->arena, req_json_put, o);
+	return o;
+}
+
+const char *
+req_param(const struct req *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->nparams; i++)
+		if (strcmp(r->params[i].key, name) == 0)
+			return r->params[i].value;
+	return NULL;
+}
+
+const char *
+req_query(const struct req *r, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->nquery; i++)
+		if (strcmp(r->query[i].key, name) == 0)
+			return r->query[i].value;
+	return NULL;
+}
+
+const char *
+req_env(const struct req *r, const char *name)
+{
+	size_t n = strlen(name);
+	char *const *e;
+
+	if (r->envp == NULL)
+		return NULL;
+	for (e = r->envp; *e != NULL; e++)
+		if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
+}
+
+void
+req_header_add(struct req *r, const char *name, const char *value)
+{
+	struct header *h = arena_alloc(r->arena, sizeof(*h));
+	struct header **tail = &r->headers;
+
+	h->name = arena_strdup(r->arena, name);
+	h->value = arena_strdup(r->arena, value);
+	while (*tail != NULL)
+		tail = &(*tail)->next;
+	*tail = h;
+}
+
+int
+req_reply(struct req *r, int status, json_object *o)
+{
+	r->status = status;
+	r->out = req_own(r, o);
+	return status;
+}
+
+const char *
+req_cookie(const struct req *r, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = r->cookie, *end;
+
+	while (p != NULL && *p != '\0') {
+		while (*p == ' ' || *p == ';')
+			p++;
+		end = strchr(p, ';');
+		if (end == NULL)
+			end = p + strlen(p);
+		if ((size_t)(end - p) > n && strncmp(p, name, n) == 0 &&
+		    p[n] == '=')
+			return arena_strndup(r->arena, p + n + 1,
+					     (size_t)(end - p) - n - 1);
+		p = end;
+	}
+	return NULL;
+}
