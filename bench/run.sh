@@ -5,7 +5,8 @@
 #
 # Usage: BUILD=<dir> bench/run.sh
 # Knobs: OC_BENCH_DURATION (10s), OC_BENCH_CONNECTIONS (64),
-#        OC_BENCH_THREADS (2), OC_BENCH_LOGIN_CONNECTIONS (4).
+#        OC_BENCH_THREADS (2), OC_BENCH_LOGIN_CONNECTIONS (4),
+#        OC_BENCH_POOL_WORKERS (the stack's default).
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 . "$BENCH_DIR/../scripts/lib.sh"
@@ -50,6 +51,10 @@ read -r https_port http_port < <(perl -MIO::Socket::INET -e '
 		LocalPort => 0, Proto => "tcp") or die "no free port\n" } 1 .. 2;
 	print join(" ", map { $_->sockport } @s), "\n";')
 export OPSCONDUCTOR_HTTPS_PORT=$https_port OPSCONDUCTOR_HTTP_PORT=$http_port
+# Pool size under test (default: the stack's default).
+if [ -n "${OC_BENCH_POOL_WORKERS:-}" ]; then
+	export OPSCONDUCTOR_POOL_WORKERS=$OC_BENCH_POOL_WORKERS
+fi
 # The rate limits would otherwise be what is measured.
 export OPSCONDUCTOR_API_RATE=1000000 OPSCONDUCTOR_API_BURST=1000000
 export OPSCONDUCTOR_LOGIN_RATE=1000000 OPSCONDUCTOR_LOGIN_BURST=1000000

@@ -12,7 +12,7 @@ struct cfg {
 				   * socket path or host:port; default
 				   * $VAR/run/<component>.sock */
 	int workers;              /* OPSCONDUCTOR_POOL_WORKERS (1..256,
-				   * default: number of cores) */
+				   * default: 4 per core) */
 	size_t body_max;          /* OPSCONDUCTOR_BODY_MAX bytes (default
 				   * 65536) */
 	int log_level;            /* OPSCONDUCTOR_LOG_LEVEL debug|info|warn|

@@ -1,5 +1,6 @@
 /* A domain program: prefork supervisor plus the request loop. */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,11 @@ pool_child_main(void)
 	sigaction(SIGCHLD, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sigprocmask(SIG_UNBLOCK, &pool_sigs, NULL);
+	/* Large blocks (argon2's memory) go back to the system when freed
+	 * instead of staying in the heap: a fixed threshold also stops
+	 * glibc from raising it after the first such free. */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 256 * 1024);
 	if (auth_init() < 0)
 		_exit(2);
 	if (pool_def->child_init != NULL && pool_def->child_init() < 0)

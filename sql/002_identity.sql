@@ -113,28 +113,36 @@ $$;
 
 -- The principal behind an access token's session, for every pool. NULL
 -- when the session is revoked or expired or the user disabled.
+-- plpgsql rather than SQL: a SECURITY DEFINER SQL function is never
+-- inlined and is planned again on every call; plpgsql keeps its plan for
+-- the session. Both run on every authenticated request of every pool.
 CREATE FUNCTION identity.session_principal(p_session uuid, p_user uuid,
 	OUT username text, OUT role text)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, identity
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, identity
 AS $$
-	SELECT u.username, u.role
+BEGIN
+	SELECT u.username, u.role INTO username, role
 	  FROM identity.sessions s JOIN identity.users u ON u.id = s.user_id
 	 WHERE s.id = p_session AND s.user_id = p_user
 	   AND s.revoked_at IS NULL AND s.expires_at > now()
-	   AND NOT u.disabled
+	   AND NOT u.disabled;
+END
 $$;
 
 -- The owner and hash behind an API key id, for every pool.
 CREATE FUNCTION identity.api_key_principal(p_key uuid,
 	OUT user_id uuid, OUT username text, OUT user_role text,
 	OUT key_role text, OUT secret_hash text)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, identity
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, identity
 AS $$
+BEGIN
 	SELECT u.id, u.username, u.role, k.role, k.secret_hash
+	  INTO user_id, username, user_role, key_role, secret_hash
 	  FROM identity.api_keys k JOIN identity.users u ON u.id = k.user_id
 	 WHERE k.id = p_key AND k.revoked_at IS NULL
 	   AND (k.expires_at IS NULL OR k.expires_at > now())
-	   AND NOT u.disabled
+	   AND NOT u.disabled;
+END
 $$;
 
 -- Records use of an API key at most once a minute.

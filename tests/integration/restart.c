@@ -141,7 +141,12 @@ main(void)
 	ok(pids != NULL && strstr(pids, "identity/master/") != NULL,
 	   "the pool is up");
 	pidfile = tc_printf("%s/var/run/identity.pid", dir);
-	pid_before = tc_strdup(mint_read_file(pidfile, NULL));
+	{
+		char *raw = mint_read_file(pidfile, NULL);
+
+		pid_before = tc_strdup(raw);
+		free(raw);
+	}
 	ok(pid_before != NULL && atoi(pid_before) > 1, "identity.pid: %s",
 	   pid_before ? pid_before : "none");
 	token = tc_login("admin", pw);
@@ -217,7 +222,12 @@ main(void)
 	ok(all200, "every worker serves again (40 requests)");
 	tc_status_is(tc_req_opt("GET", "/api/v1/health", NULL, NULL, &quick),
 		     200, "health is 200 again");
-	pid_after = tc_strdup(mint_read_file(pidfile, NULL));
+	{
+		char *raw = mint_read_file(pidfile, NULL);
+
+		pid_after = tc_strdup(raw);
+		free(raw);
+	}
 	is(pid_after, pid_before, "the pool master is the same process");
 	pids2 = tc_pool_pids(NULL);
 	is(pids2, pids, "the same pool processes serve (no restart)");

@@ -176,7 +176,8 @@ fake_bind(struct fake *f, int backlog)
 		inet_pton(AF_INET, f->addr, &sin->sin_addr);
 		len = sizeof(*sin);
 	}
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd =
+	    socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -193,10 +194,13 @@ fake_bind(struct fake *f, int backlog)
 	return 0;
 }
 
-/* Binds every fake in fs on one free port. 0, or -1. */
+/* Binds every fake in fs on one free port, never one an earlier group
+ * got (a scan's ports must differ). 0, or -1. */
 static int
 fake_group(struct fake **fs, size_t n)
 {
+	static uint16_t picked[64];
+	static size_t npicked;
 	size_t i, j;
 	int tries;
 
@@ -204,13 +208,22 @@ fake_group(struct fake **fs, size_t n)
 		fs[0]->port = 0;
 		if (fake_bind(fs[0], 64) != 0)
 			return -1;
+		for (i = 0; i < npicked && picked[i] != fs[0]->port; i++)
+			;
+		if (i < npicked) {
+			close(fs[0]->fd);
+			continue;
+		}
 		for (i = 1; i < n; i++) {
 			fs[i]->port = fs[0]->port;
 			if (fake_bind(fs[i], 64) != 0)
 				break;
 		}
-		if (i == n)
+		if (i == n) {
+			if (npicked < 64)
+				picked[npicked++] = fs[0]->port;
 			return 0;
+		}
 		for (j = 0; j < i; j++)
 			close(fs[j]->fd);
 	}
@@ -426,8 +439,10 @@ srv_main(void *arg)
 				  strlen(srv.conns[i].f->text));
 			srv.conns[i].send_at = 0;
 		}
+		/* The fakes may have changed since the poll began. */
 		for (i = 0; i < nf && i < srv.nfakes; i++)
-			if (pfd[1 + nc + i].revents & POLLIN)
+			if ((pfd[1 + nc + i].revents & POLLIN) != 0 &&
+			    srv.fakes[i]->fd == pfd[1 + nc + i].fd)
 				srv_accept(srv.fakes[i]);
 		pthread_mutex_unlock(&srv.mu);
 	}

@@ -107,6 +107,15 @@ fx_start(struct fx *f, const char *const *args)
 static void
 fx_stop(struct fx *f)
 {
+	int i;
+
+	/* Forget it: the exit handler must not touch a fixture that lived
+	 * on a finished function's stack. */
+	for (i = 0; i < nfx; i++)
+		if (fxs[i] == f) {
+			fxs[i] = fxs[--nfx];
+			break;
+		}
 	if (f->pid <= 0)
 		return;
 	kill(f->pid, SIGTERM);
@@ -118,10 +127,9 @@ static void
 cleanup(void)
 {
 	char cmd[64 + sizeof(tdir)];
-	int i;
 
-	for (i = 0; i < nfx; i++)
-		fx_stop(fxs[i]);
+	while (nfx > 0)
+		fx_stop(fxs[nfx - 1]);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tdir);
 	if (system(cmd) != 0)
 		diag("could not remove %s", tdir);

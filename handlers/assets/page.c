@@ -1,0 +1,100 @@
+/* Pagination of assets lists: limit, offset or an opaque cursor, and the
+ * {items, total, next} answer. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "enc.h"
+#include "page.h"
+#include "problem.h"
+#include "req.h"
+#include "valid.h"
+
+#define PAGE_CURSOR_TAG "off:"
+
+static int page_cursor_decode(const char *cursor, long long *offset);
+
+/* A cursor is base64url("off:<offset>"). */
+static int
+page_cursor_decode(const char *cursor, long long *offset)
+{
+	unsigned char raw[48];
+	size_t tag = strlen(PAGE_CURSOR_TAG);
+	long n = enc_b64url_decode(raw, sizeof(raw) - 1, cursor,
+				   strlen(cursor));
+	char *end;
+	long long v;
+
+	if (n <= (long)tag || n - (long)tag > 10)
+		return -1;
+	raw[n] = '\0';
+	if (memcmp(raw, PAGE_CURSOR_TAG, tag) != 0 || raw[tag] < '0' ||
+	    raw[tag] > '9')
+		return -1;
+	v = strtoll((const char *)raw + tag, &end, 10);
+	if (*end != '\0' || v < 0 || v > PAGE_OFFSET_MAX)
+		return -1;
+	*offset = v;
+	return 0;
+}
+
+int
+page_params_or_problem(struct req *r, struct page *p)
+{
+	const char *cursor = req_query(r, "cursor");
+
+	p->limit = valid_query_int(r, "limit", PAGE_LIMIT_DEFAULT);
+	p->offset = valid_query_int(r, "offset", 0);
+	if (cursor != NULL) {
+		if (req_query(r, "offset") != NULL)
+			return problem_field(r, "cursor",
+					     "cannot be combined with offset"),
+			       -1;
+		if (page_cursor_decode(cursor, &p->offset) < 0)
+			return problem_field(r, "cursor",
+					     "is not a cursor this list gave "
+					     "out"),
+			       -1;
+	}
+	snprintf(p->lim, sizeof(p->lim), "%lld", p->limit);
+	snprintf(p->off, sizeof(p->off), "%lld", p->offset);
+	return 0;
+}
+
+long long
+page_total_or_problem(struct req *r, const struct page *p,
+		      const PGresult *rows, const struct db_stmt *count,
+		      const char *const *params)
+{
+	long long n = PQntuples(rows);
+	PGresult *cnt;
+
+	if (n < p->limit && (n > 0 || p->offset == 0))
+		return p->offset + n;
+	cnt = db_query_or_problem(r, count, params);
+	if (cnt == NULL)
+		return -1;
+	return strtoll(PQgetvalue(cnt, 0, 0), NULL, 10);
+}
+
+int
+page_reply(struct req *r, json_object *items, long long total,
+	   const struct page *p)
+{
+	json_object *o = json_object_new_object();
+	char plain[32], cursor[48];
+
+	json_object_object_add(o, "items", items);
+	json_object_object_add(o, "total", json_object_new_int64(total));
+	if (p->offset + p->limit < total) {
+		snprintf(plain, sizeof(plain), PAGE_CURSOR_TAG "%lld",
+			 p->offset + p->limit);
+		enc_b64url(cursor, (const unsigned char *)plain, strlen(plain));
+		json_object_object_add(o, "next",
+				       json_object_new_string(cursor));
+	} else {
+		json_object_object_add(o, "next", NULL);
+	}
+	return req_reply(r, 200, o);
+}

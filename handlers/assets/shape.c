@@ -1,0 +1,292 @@
+/* JSON shapes of the assets objects, driven by the column lists of sql.h,
+ * their ETags and If-Match checks, and small shared helpers. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "crypto.h"
+#include "db.h"
+#include "problem.h"
+#include "req.h"
+#include "shape.h"
+#include "sql.h"
+#include "valid.h"
+
+const struct shape_col shape_target[] = {
+    {"id", SHAPE_STR},
+    {"name", SHAPE_STR},
+    {"host", SHAPE_STR},
+    {"os", SHAPE_STR},
+    {"protocol", SHAPE_STR},
+    {"port", SHAPE_INT},
+    {"winrm_https", SHAPE_BOOL},
+    {"winrm_auth", SHAPE_STR},
+    {"winrm_verify_tls", SHAPE_BOOL},
+    {"ssh_user", SHAPE_STR},
+    {"ssh_host_key", SHAPE_STR},
+    {"ssh_host_key_type", SHAPE_STR},
+    {"ssh_host_key_pending", SHAPE_STR},
+    {"ssh_host_key_pending_type", SHAPE_STR},
+    {"credential_id", SHAPE_STR},
+    {"credential_name", SHAPE_STR},
+    {"tags", SHAPE_JSON},
+    {"description", SHAPE_STR},
+    {"enabled", SHAPE_BOOL},
+    {"reachability", SHAPE_STR},
+    {"last_test", SHAPE_JSON},
+    {"last_test_at", SHAPE_STR},
+    {"detected_os", SHAPE_STR},
+    {"test_task.id", SHAPE_STR},
+    {"test_task.state", SHAPE_STR},
+    {"created_by.id", SHAPE_STR},
+    {"created_by.username", SHAPE_STR},
+    {"updated_by.id", SHAPE_STR},
+    {"updated_by.username", SHAPE_STR},
+    {"created_at", SHAPE_STR},
+    {"updated_at", SHAPE_STR},
+    {"version", SHAPE_INT},
+    {NULL, 0}};
+
+const struct shape_col shape_cred[] = {
+    {"id", SHAPE_STR},
+    {"name", SHAPE_STR},
+    {"type", SHAPE_STR},
+    {"username", SHAPE_STR},
+    {"domain", SHAPE_STR},
+    {"key_type", SHAPE_STR},
+    {"key_fingerprint", SHAPE_STR},
+    {"key_version", SHAPE_INT},
+    {"description", SHAPE_STR},
+    {"used_by_targets", SHAPE_INT},
+    {"created_by.id", SHAPE_STR},
+    {"created_by.username", SHAPE_STR},
+    {"updated_by.id", SHAPE_STR},
+    {"updated_by.username", SHAPE_STR},
+    {"created_at", SHAPE_STR},
+    {"updated_at", SHAPE_STR},
+    {"version", SHAPE_INT},
+    {NULL, 0}};
+
+const struct shape_col shape_group[] = {
+    {"id", SHAPE_STR},
+    {"name", SHAPE_STR},
+    {"description", SHAPE_STR},
+    {"dynamic", SHAPE_BOOL},
+    {"filter", SHAPE_JSON},
+    {"member_count", SHAPE_INT},
+    {"created_by.id", SHAPE_STR},
+    {"created_by.username", SHAPE_STR},
+    {"updated_by.id", SHAPE_STR},
+    {"updated_by.username", SHAPE_STR},
+    {"created_at", SHAPE_STR},
+    {"updated_at", SHAPE_STR},
+    {"version", SHAPE_INT},
+    {NULL, 0}};
+
+const struct shape_col shape_scan[] = {
+    {"id", SHAPE_STR},
+    {"state", SHAPE_STR},
+    {"cidrs", SHAPE_JSON},
+    {"ports", SHAPE_JSON},
+    {"timeout_ms", SHAPE_INT},
+    {"concurrency", SHAPE_INT},
+    {"hosts_total", SHAPE_INT},
+    {"hosts_done", SHAPE_INT},
+    {"found", SHAPE_INT},
+    {"task_id", SHAPE_STR},
+    {"error", SHAPE_STR},
+    {"created_by.id", SHAPE_STR},
+    {"created_by.username", SHAPE_STR},
+    {"created_at", SHAPE_STR},
+    {"started_at", SHAPE_STR},
+    {"finished_at", SHAPE_STR},
+    {NULL, 0}};
+
+const struct shape_col shape_result[] = {
+    {"address", SHAPE_STR},	   {"reverse_name", SHAPE_STR},
+    {"open_ports", SHAPE_JSON},	   {"ssh_banner", SHAPE_STR},
+    {"winrm_product", SHAPE_STR},  {"classification", SHAPE_STR},
+    {"already_target", SHAPE_BOOL}, {"found_at", SHAPE_STR},
+    {NULL, 0}};
+
+const struct shape_col shape_settings[] = {
+    {"allowed_ranges", SHAPE_JSON}, {"max_hosts", SHAPE_INT},
+    {"updated_by.id", SHAPE_STR},   {"updated_by.username", SHAPE_STR},
+    {"updated_at", SHAPE_STR},	    {"version", SHAPE_INT},
+    {NULL, 0}};
+
+const struct shape_col shape_task[] = {
+    {"id", SHAPE_STR},		     {"kind", SHAPE_STR},
+    {"state", SHAPE_STR},	     {"target_id", SHAPE_STR},
+    {"result", SHAPE_JSON},	     {"error", SHAPE_STR},
+    {"attempts", SHAPE_INT},	     {"cancel_requested", SHAPE_BOOL},
+    {"created_at", SHAPE_STR},	     {"started_at", SHAPE_STR},
+    {"finished_at", SHAPE_STR},	     {NULL, 0}};
+
+static json_object *shape_value(const PGresult *res, int row, int col,
+				enum shape_kind kind);
+
+static json_object *
+shape_value(const PGresult *res, int row, int col, enum shape_kind kind)
+{
+	const char *v = db_value(res, row, col);
+	json_object *o;
+
+	if (v == NULL)
+		return NULL;
+	switch (kind) {
+	case SHAPE_INT:
+		return json_object_new_int64(strtoll(v, NULL, 10));
+	case SHAPE_BOOL:
+		return json_object_new_boolean(strcmp(v, "t") == 0);
+	case SHAPE_JSON:
+		o = json_tokener_parse(v);
+		return o;
+	case SHAPE_STR:
+		break;
+	}
+	return json_object_new_string(v);
+}
+
+json_object *
+shape_row(const PGresult *res, int row, const struct shape_col *cols, int n)
+{
+	json_object *o = json_object_new_object(), *parent;
+	char key[64];
+	const char *dot;
+	int i;
+
+	for (i = 0; cols[i].name != NULL && (n < 0 || i < n); i++) {
+		dot = strchr(cols[i].name, '.');
+		if (dot == NULL) {
+			json_object_object_add(
+			    o, cols[i].name,
+			    shape_value(res, row, i, cols[i].kind));
+			continue;
+		}
+		snprintf(key, sizeof(key), "%.*s", (int)(dot - cols[i].name),
+			 cols[i].name);
+		if (!json_object_object_get_ex(o, key, &parent)) {
+			/* Its first member is its id: without one, the
+			 * nested object is null. */
+			parent = db_value(res, row, i) != NULL
+				     ? json_object_new_object()
+				     : NULL;
+			json_object_object_add(o, key, parent);
+		}
+		if (parent != NULL)
+			json_object_object_add(
+			    parent, dot + 1,
+			    shape_value(res, row, i, cols[i].kind));
+	}
+	return o;
+}
+
+json_object *
+shape_rows(const PGresult *res, const struct shape_col *cols, int n)
+{
+	json_object *a = json_object_new_array();
+	int i;
+
+	for (i = 0; i < PQntuples(res); i++)
+		json_object_array_add(a, shape_row(res, i, cols, n));
+	return a;
+}
+
+void
+shape_etag(struct req *r, const PGresult *res, int row, int col)
+{
+	char tag[32];
+
+	snprintf(tag, sizeof(tag), "\"%s\"", PQgetvalue(res, row, col));
+	req_header_add(r, "ETag", tag);
+}
+
+int
+shape_if_match_or_problem(struct req *r, const PGresult *res, int row,
+			  int col)
+{
+	const char *m = r->if_match, *v = PQgetvalue(res, row, col);
+	size_t n = strlen(v);
+
+	if (m == NULL || *m == '\0')
+		return 0;
+	while (*m == ' ')
+		m++;
+	if (strcmp(m, "*") == 0)
+		return 0;
+	if (strncmp(m, "W/", 2) == 0)
+		m += 2;
+	if (m[0] == '"' && strncmp(m + 1, v, n) == 0 && m[n + 1] == '"' &&
+	    (m[n + 2] == '\0' || m[n + 2] == ' '))
+		return 0;
+	return problem(r, PROBLEM_PRECONDITION_FAILED,
+		       "It has changed since you read it (now version %s); "
+		       "read it again.",
+		       v),
+	       -1;
+}
+
+const char *
+shape_path_id(struct req *r, const char *name)
+{
+	const char *id = req_param(r, name);
+	char *s, *p;
+
+	if (id == NULL || !valid_uuid(id))
+		return NULL;
+	s = arena_strdup(r->arena, id);
+	for (p = s; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return s;
+}
+
+void
+shape_uuid(char out[37])
+{
+	unsigned char b[16];
+
+	crypto_random(b, sizeof(b));
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	snprintf(out, 37,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+		 "%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
+		 b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+const char *
+shape_by(const struct req *r)
+{
+	return r->who.user_id[0] != '\0' ? r->who.user_id : NULL;
+}
+
+const char *
+shape_by_name(const struct req *r)
+{
+	return r->who.username[0] != '\0' ? r->who.username : "system";
+}
+
+const char *
+shape_tf(int b)
+{
+	return b ? "t" : "f";
+}
+
+const char *
+shape_text(struct req *r, json_object *o)
+{
+	return arena_strdup(r->arena, json_object_to_json_string_ext(
+					  o, JSON_C_TO_STRING_PLAIN));
+}
+
+int
+shape_reply(struct req *r, int status, const PGresult *res,
+	    const struct shape_col *cols, int version_col)
+{
+	shape_etag(r, res, 0, version_col);
+	return req_reply(r, status, shape_row(res, 0, cols, -1));
+}
