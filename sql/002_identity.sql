@@ -160,6 +160,43 @@ REVOKE ALL ON FUNCTION identity.api_key_touch(uuid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION identity.login_failure(text, integer, integer, integer)
 	FROM PUBLIC;
 
+-- Exact user counts by role and state, kept by a trigger, so that an
+-- unfiltered or role-filtered user list does not count 10,000 rows on
+-- every page.
+CREATE TABLE identity.user_stats (
+	role     text NOT NULL,
+	disabled boolean NOT NULL,
+	n        bigint NOT NULL DEFAULT 0,
+	PRIMARY KEY (role, disabled)
+);
+INSERT INTO identity.user_stats (role, disabled)
+SELECT r, d FROM unnest(ARRAY['viewer', 'operator', 'admin']) AS r,
+	unnest(ARRAY[false, true]) AS d;
+
+CREATE FUNCTION identity.user_stats_track() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, identity
+AS $$
+BEGIN
+	IF TG_OP = 'TRUNCATE' THEN
+		UPDATE identity.user_stats SET n = 0;
+		RETURN NULL;
+	END IF;
+	IF TG_OP IN ('UPDATE', 'DELETE') THEN
+		UPDATE identity.user_stats SET n = n - 1
+		 WHERE role = OLD.role AND disabled = OLD.disabled;
+	END IF;
+	IF TG_OP IN ('UPDATE', 'INSERT') THEN
+		UPDATE identity.user_stats SET n = n + 1
+		 WHERE role = NEW.role AND disabled = NEW.disabled;
+	END IF;
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER users_stats AFTER INSERT OR DELETE OR UPDATE OF role, disabled
+	ON identity.users FOR EACH ROW EXECUTE FUNCTION identity.user_stats_track();
+CREATE TRIGGER users_stats_truncate AFTER TRUNCATE ON identity.users
+	FOR EACH STATEMENT EXECUTE FUNCTION identity.user_stats_track();
+
 GRANT USAGE ON SCHEMA identity TO oc_identity;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA identity
 	TO oc_identity;

@@ -38,6 +38,14 @@ const struct db_stmt sql_user_count = {
 	"id_user_count",
 	"SELECT count(*) FROM identity.users u " SQL_USER_FILTER, 3};
 
+/* The same without a text search, from the trigger-kept counts. */
+const struct db_stmt sql_user_count_fast = {
+	"id_user_count_fast",
+	"SELECT coalesce(sum(n), 0) FROM identity.user_stats "
+	"WHERE ($1::text IS NULL OR role = $1) "
+	"AND ($2::boolean IS NULL OR disabled = $2::boolean)",
+	2};
+
 /* username, password_hash, role, display_name, email, disabled */
 const struct db_stmt sql_user_insert = {
 	"id_user_insert",

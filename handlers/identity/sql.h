@@ -36,6 +36,7 @@ extern const struct db_stmt sql_user_get;
 extern const struct db_stmt sql_user_login;
 extern const struct db_stmt sql_user_list;
 extern const struct db_stmt sql_user_count;
+extern const struct db_stmt sql_user_count_fast;
 extern const struct db_stmt sql_user_insert;
 extern const struct db_stmt sql_user_lock_admins;
 extern const struct db_stmt sql_user_update;

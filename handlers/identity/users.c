@@ -114,8 +114,10 @@ users_list(struct req *r)
 	if (PQntuples(res) < limit && (PQntuples(res) > 0 || offset == 0)) {
 		total = offset + PQntuples(res);
 	} else {
-		cnt = db_query_or_problem(r, &sql_user_count,
-					  DB_PARAMS(q, role, dis));
+		cnt = q == NULL ? db_query_or_problem(r, &sql_user_count_fast,
+						      DB_PARAMS(role, dis))
+				: db_query_or_problem(r, &sql_user_count,
+						      DB_PARAMS(q, role, dis));
 		if (cnt == NULL)
 			return r->status;
 		total = list_total(PQgetvalue(cnt, 0, 0));
