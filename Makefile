@@ -77,7 +77,7 @@ endif
 FIXTURE_DIRS = $(patsubst %/,%,$(dir $(wildcard tests/fixtures/*/*.c)))
 FIXTURES = $(sort $(FIXTURE_DIRS:tests/fixtures/%=$(BUILD)/fixtures/%))
 fixture_objs = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/fixtures/$(1)/*.c))
-$(BUILD)/fixtures/%: $$(call fixture_objs,$$*) $(FCGI_LIB)
+$(BUILD)/fixtures/%: $$(call fixture_objs,$$*) $(WORKER_LIB) $(FCGI_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 

@@ -143,3 +143,7 @@ for pidf in "$tmp"/var/run/*.pid; do
 			"$(awk -v k="$rss" 'BEGIN { print k / 1024 }')"
 	done
 done
+
+# Discovery: our scanner against nmap's connect scan on loopback.
+echo
+BUILD=$BUILD_DIR "$BENCH_DIR/scan.sh"

@@ -15,7 +15,7 @@ build) want=("${build[@]}") ;;
 run) want=("${run[@]}") ;;
 # Tests also run real OpenSSH servers (tests/fixtures/sshd) with sudo.
 check) want=("${run[@]}" openssh-server sudo) ;;
-bench) want=("${run[@]}" wrk) ;;
+bench) want=("${run[@]}" wrk nmap) ;;
 *)
 	echo "usage: scripts/deps.sh [build|run|check|bench]" >&2
 	exit 2

@@ -25,7 +25,7 @@
  *   1. the SSH banner names Windows ("OpenSSH_for_Windows")  -> windows
  *   2. a WinRM port answered HTTP (any status)                -> windows
  *   3. an SSH banner of a Unix-like server (OpenSSH, Dropbear, or naming
- *      Debian, Ubuntu, Raspbian, Red Hat, CentOS, Fedora, SUSE, Alpine,
+ *      Debian, Ubuntu, Raspbian, RedHat, CentOS, Fedora, SUSE, Alpine,
  *      Arch, Gentoo, Linux)                                    -> linux
  *   4. the RDP port is open                                   -> windows
  *   5. anything else (closed, a network device's SSH, ...)    -> unknown
@@ -34,7 +34,10 @@
  *
  * Thread-safe: no global state; each scan_run owns its sockets, its epoll
  * set and its TLS context. It may run on any thread; SIGPIPE is blocked on
- * that thread during the call and any pending one consumed. */
+ * that thread during the call and any pending one consumed.
+ *
+ * Parts: scan.c (options, classification, entry), scanloop.c (the event
+ * loop), scanprobe.c (banner and WinRM probes), scanname.c (names). */
 #ifndef OC_SCAN_H
 #define OC_SCAN_H
 

@@ -521,10 +521,9 @@ scanloop_launch(struct scanloop *s)
 			 * close, or a moment if none is open. */
 			s->paused = 1;
 			s->retry_at = s->now + SCANLOOP_RETRY_MS;
-			if (s->in_flight > 0) {
-				s->limit = s->in_flight;
+			if (s->in_flight > 0)
 				s->retries = 0;
-			} else if (++s->retries > SCANLOOP_RETRIES) {
+			else if (++s->retries > SCANLOOP_RETRIES) {
 				scanloop_fail(s, "out of file descriptors or "
 						 "local ports: raise the open "
 						 "files limit or lower the "

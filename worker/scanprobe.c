@@ -268,6 +268,10 @@ scanprobe_finish(struct scanprobe *p)
 		else
 			p->status = scanprobe_http_head(p->buf, p->server,
 							sizeof(p->server));
+		/* An SSH server on a WinRM port answers with its line. */
+		if (p->kind != SCANPROBE_BANNER && p->status == 0)
+			scanprobe_ssh_line(p->buf, p->len, 1, p->banner,
+					   sizeof(p->banner));
 	}
 	p->phase = SCANPROBE_END;
 }

@@ -726,7 +726,7 @@ static void
 test_concurrency_and_fd_limit(void)
 {
 	static struct fake slow[20];
-	static char addrs[20][16];
+	static char addrs[20][24];
 	struct fake *group[20];
 	struct scan_port port = {0, SCAN_ROLE_SSH};
 	struct scan_opts o;
@@ -800,7 +800,7 @@ static void
 test_cancel(void)
 {
 	static struct fake mute[14];
-	static char addrs[14][16];
+	static char addrs[14][24];
 	struct fake *group[14];
 	struct scan_port port = {0, SCAN_ROLE_SSH};
 	struct scan_opts o;

@@ -87,7 +87,7 @@ static const struct class_case classes[] = {
      SCAN_OS_LINUX},
     {"network device SSH", "SSH-2.0-Cisco-1.25", 0, 0, SCAN_OS_UNKNOWN},
     {"network device SSH and RDP", "SSH-2.0-Cisco-1.25", 0, 1, SCAN_OS_WINDOWS},
-    {"OpenSSH only in comments", "SSH-2.0-ROSSSH", 0, 0, SCAN_OS_UNKNOWN},
+    {"another SSH server", "SSH-2.0-ROSSSH", 0, 0, SCAN_OS_UNKNOWN},
     {"nothing", "", 0, 0, SCAN_OS_UNKNOWN},
 };
 
