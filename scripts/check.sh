@@ -82,6 +82,8 @@ export OPSCONDUCTOR_LOG_LEVEL=${OC_CHECK_LOG_LEVEL:-info}
 # with a burst of 100 per address (the default is 5/s, burst 20).
 # tests/integration/ratelimit.c checks that the limit is enforced.
 export OPSCONDUCTOR_LOGIN_RATE=50 OPSCONDUCTOR_LOGIN_BURST=100
+# Short worker leases so that lease-expiry tests take seconds, not a minute.
+export OPSCONDUCTOR_LEASE_SECONDS=10
 
 echo "check: starting a stack in $tmp (https $https_port, http $http_port)"
 if ! stack start >"$tmp/start.log" 2>&1; then

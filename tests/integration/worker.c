@@ -1,0 +1,221 @@
+/* The worker against the real stack: it claims discovery tasks queued in
+ * core.tasks, scans, stores results, recovers tasks whose worker died
+ * (expired lease), fails them after the last attempt, and with a second
+ * worker running every task is still done exactly once. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tests/lib/tap.h"
+#include "tests/lib/tc.h"
+
+#define BANNER "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n"
+
+static int listen_fd = -1;
+static int listen_port;
+
+static void *banner_server(void *arg);
+static int listener_start(const char *addr);
+static const char *queue_scan(const char *cidr, const char *state,
+			      const char *lease_sql, int attempts);
+static int wait_tasks(const char *where, int want, int seconds);
+
+/* Answers every connection with an OpenSSH banner. */
+static void *
+banner_server(void *arg)
+{
+	int c;
+
+	(void)arg;
+	for (;;) {
+		c = accept(listen_fd, NULL, NULL);
+		if (c < 0)
+			break;
+		if (write(c, BANNER, strlen(BANNER)) < 0)
+			diag("banner write failed");
+		usleep(100 * 1000);
+		close(c);
+	}
+	return NULL;
+}
+
+static int
+listener_start(const char *addr)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	int one = 1;
+
+	listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	inet_pton(AF_INET, addr, &sa.sin_addr);
+	if (bind(listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(listen_fd, 128) < 0 ||
+	    getsockname(listen_fd, (struct sockaddr *)&sa, &len) < 0)
+		return -1;
+	listen_port = ntohs(sa.sin_port);
+	return 0;
+}
+
+/* Inserts a scan of cidr on the listener's port and its task; returns the
+ * task id. */
+static const char *
+queue_scan(const char *cidr, const char *state, const char *lease_sql,
+	   int attempts)
+{
+	const char *scan, *task;
+	char port[16], att[16];
+
+	snprintf(port, sizeof(port), "%d", listen_port);
+	snprintf(att, sizeof(att), "%d", attempts);
+	scan = tc_db_value("INSERT INTO assets.scans (cidrs, ports, timeout_ms, "
+			   "concurrency, state, hosts_total) VALUES "
+			   "(ARRAY[$1::cidr], ARRAY[$2::int], 500, 16, "
+			   "'queued', 1) RETURNING id",
+			   cidr, port, NULL);
+	task = tc_db_value(
+		tc_printf("INSERT INTO core.tasks (kind, state, payload, "
+			  "attempts, lease_owner, lease_expires_at) VALUES "
+			  "('discovery.scan', $1, json_build_object('scan_id', "
+			  "$2::text), $3::int, %s) RETURNING id",
+			  lease_sql),
+		state, scan, att, NULL);
+	tc_db_exec("UPDATE assets.scans SET task_id = $1 WHERE id = $2", task,
+		   scan, NULL);
+	return task;
+}
+
+/* Waits until `want` tasks match where (SQL condition on core.tasks t). */
+static int
+wait_tasks(const char *where, int want, int seconds)
+{
+	int i;
+
+	for (i = 0; i < seconds * 10; i++) {
+		if (tc_db_count(tc_printf("SELECT count(*) FROM core.tasks t "
+					  "WHERE %s",
+					  where),
+				NULL) >= want)
+			return 1;
+		usleep(100 * 1000);
+	}
+	return 0;
+}
+
+int
+main(void)
+{
+	pthread_t th;
+	const char *task, *lost, *dead;
+	char cmd[4096];
+	pid_t second;
+	int i;
+
+	tc_init(24);
+	if (listener_start("127.0.9.1") < 0)
+		BAIL_OUT("cannot listen on 127.0.9.1");
+	pthread_create(&th, NULL, banner_server, NULL);
+	ok(tc_db_count("SELECT count(*) FROM core.components WHERE kind = "
+		       "'worker' AND state = 'up'",
+		       NULL) >= 1,
+	   "a worker is registered and up");
+
+	/* A scan queued like the API queues it. */
+	task = queue_scan("127.0.9.1/32", "queued", "NULL, NULL", 0);
+	ok(wait_tasks(tc_printf("t.id = '%s' AND t.state = 'succeeded'", task),
+		      1, 20),
+	   "the worker ran the discovery task");
+	is(tc_db_value("SELECT s.state FROM assets.scans s WHERE task_id = $1",
+		       task, NULL),
+	   "succeeded", "the scan is succeeded");
+	is(tc_db_value("SELECT classification || ' ' || array_to_string("
+		       "open_ports, ',') FROM assets.scan_results r JOIN "
+		       "assets.scans s ON s.id = r.scan_id WHERE s.task_id = "
+		       "$1",
+		       task, NULL),
+	   tc_printf("linux %d", listen_port),
+	   "the open port and the classification are stored");
+	like(tc_db_value("SELECT ssh_banner FROM assets.scan_results r JOIN "
+			 "assets.scans s ON s.id = r.scan_id WHERE s.task_id = "
+			 "$1",
+			 task, NULL),
+	     "^SSH-2.0-OpenSSH_9.2p1", "with the SSH banner");
+	is(tc_db_value("SELECT attempts::text FROM core.tasks WHERE id = $1",
+		       task, NULL),
+	   "1", "done in one attempt");
+
+	/* A task held by a worker that died: its lease expired. */
+	lost = queue_scan("127.0.9.1/32", "running",
+			  "'worker:gone:1', now() - interval '1 minute'", 1);
+	ok(wait_tasks(tc_printf("t.id = '%s' AND t.state = 'succeeded'", lost),
+		      1, 30),
+	   "a task whose worker died is taken over after its lease");
+	is(tc_db_value("SELECT attempts::text FROM core.tasks WHERE id = $1",
+		       lost, NULL),
+	   "2", "as its second attempt");
+
+	/* Out of attempts: failed with the reason. */
+	dead = queue_scan("127.0.9.1/32", "running",
+			  "'worker:gone:2', now() - interval '1 minute'", 3);
+	ok(wait_tasks(tc_printf("t.id = '%s' AND t.state = 'failed'", dead), 1,
+		      30),
+	   "a task out of attempts is failed");
+	like(tc_db_value("SELECT error FROM core.tasks WHERE id = $1", dead,
+			 NULL),
+	     "worker lost", "with the reason");
+
+	/* A second worker on the same queue: 40 tasks, each done once. */
+	snprintf(cmd, sizeof(cmd), "%s/bin/oc-worker", tc_env("OC_TEST_BUILD"));
+	second = fork();
+	if (second == 0) {
+		setenv("OPSCONDUCTOR_VAR", tc_env("OC_TEST_VAR"), 1);
+		setenv("OPSCONDUCTOR_DATABASE_URL",
+		       tc_printf("host=%s/run port=5432 dbname=opsconductor",
+				 tc_env("OC_TEST_VAR")),
+		       1);
+		setenv("OPSCONDUCTOR_WORKER_THREADS", "4", 1);
+		if (freopen("/dev/null", "w", stderr) == NULL)
+			_exit(126);
+		execl(cmd, "oc-worker", (char *)NULL);
+		_exit(127);
+	}
+	ok(second > 0, "a second worker started");
+	for (i = 0; i < 40; i++)
+		queue_scan("127.0.9.1/32", "queued", "NULL, NULL", 0);
+	ok(wait_tasks("t.kind = 'discovery.scan' AND t.state = 'succeeded' "
+		      "AND t.created_at > now() - interval '5 minutes'",
+		      42, 60),
+	   "all 40 tasks finished");
+	cmp_ok(tc_db_count("SELECT count(*) FROM core.tasks WHERE kind = "
+			   "'discovery.scan' AND state = 'succeeded' AND "
+			   "attempts > 1 AND lease_owner IS NULL AND id <> $1",
+			   lost, NULL),
+	       "==", 0, "none of them ran twice");
+	cmp_ok(tc_db_count("SELECT count(DISTINCT lease_owner) FROM "
+			   "core.tasks WHERE state = 'running'",
+			   NULL),
+	       "==", 0, "nothing is left running");
+	cmp_ok(tc_db_count("SELECT count(*) FROM (SELECT s.id FROM "
+			   "assets.scans s JOIN assets.scan_results r ON "
+			   "r.scan_id = s.id GROUP BY s.id HAVING count(*) > 1) "
+			   "d",
+			   NULL),
+	       "==", 0, "every scan has one result row");
+	if (second > 0) {
+		kill(second, SIGTERM);
+		waitpid(second, NULL, 0);
+	}
+	shutdown(listen_fd, SHUT_RDWR);
+	close(listen_fd);
+	tc_done();
+	return done_testing();
+}
