@@ -22,12 +22,10 @@
 
 #define TC_BODY_MAX (8u << 20)
 #define TC_HEAD_MAX (64u << 10)
-#define TC_DB_PARAMS 16
 
 static struct {
 	struct arena *arena; /* everything handed out lives here */
 	CURL *curl;
-	PGconn *pg;
 	const char *base;
 	char source[40];
 	int allow_503;
@@ -44,7 +42,6 @@ static size_t tc_on_body(char *p, size_t size, size_t n, void *ud);
 static size_t tc_on_header(char *p, size_t size, size_t n, void *ud);
 static void tc_json_put(void *o);
 static void tc_record(const struct tc_res *r);
-static PGresult *tc_db_run(const char *sql, va_list ap);
 static void tc_show(const struct tc_res *r);
 static int tc_line_cmp(const void *a, const void *b);
 
@@ -662,91 +659,6 @@ tc_new_user(const char *prefix, const char *role)
 	return u;
 }
 
-static PGresult *
-tc_db_run(const char *sql, va_list ap)
-{
-	const char *params[TC_DB_PARAMS], *p;
-	PGresult *res;
-	int n = 0;
-
-	if (tc.pg == NULL) {
-		tc.pg = PQconnectdb(tc_env("OC_TEST_DB"));
-		if (PQstatus(tc.pg) != CONNECTION_OK)
-			BAIL_OUT("cannot connect to OC_TEST_DB: %s",
-				 PQerrorMessage(tc.pg));
-	}
-	for (p = va_arg(ap, const char *); p != NULL;
-	     p = va_arg(ap, const char *)) {
-		if (n == TC_DB_PARAMS)
-			BAIL_OUT("tc_db: too many parameters");
-		params[n++] = p;
-	}
-	res = PQexecParams(tc.pg, sql, n, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
-	    PQresultStatus(res) != PGRES_TUPLES_OK) {
-		diag("SQL failed: %s\n    %s", PQerrorMessage(tc.pg), sql);
-		PQclear(res);
-		if (PQstatus(tc.pg) != CONNECTION_OK)
-			PQreset(tc.pg);
-		return NULL;
-	}
-	return res;
-}
-
-int
-tc_db_exec(const char *sql, ...)
-{
-	PGresult *res;
-	va_list ap;
-	int n;
-
-	va_start(ap, sql);
-	res = tc_db_run(sql, ap);
-	va_end(ap);
-	if (res == NULL)
-		return -1;
-	n = atoi(PQcmdTuples(res));
-	PQclear(res);
-	return n;
-}
-
-const char *
-tc_db_value(const char *sql, ...)
-{
-	const char *v = NULL;
-	PGresult *res;
-	va_list ap;
-
-	va_start(ap, sql);
-	res = tc_db_run(sql, ap);
-	va_end(ap);
-	if (res == NULL)
-		return NULL;
-	if (PQntuples(res) > 0 && PQnfields(res) > 0 &&
-	    !PQgetisnull(res, 0, 0))
-		v = arena_strdup(tc.arena, PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return v;
-}
-
-long long
-tc_db_count(const char *sql, ...)
-{
-	PGresult *res;
-	long long n = -1;
-	va_list ap;
-
-	va_start(ap, sql);
-	res = tc_db_run(sql, ap);
-	va_end(ap);
-	if (res == NULL)
-		return -1;
-	if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0))
-		n = atoll(PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return n;
-}
-
 static int
 tc_line_cmp(const void *a, const void *b)
 {
@@ -817,9 +729,7 @@ tc_done(void)
 			"no pool process died during this file"))
 			diag("at the start:\n%snow:\n%s", tc.baseline, now);
 	}
-	if (tc.pg != NULL)
-		PQfinish(tc.pg);
-	tc.pg = NULL;
+	tc_db_close();
 	curl_easy_cleanup(tc.curl);
 	tc.curl = NULL;
 	curl_global_cleanup();

@@ -142,6 +142,8 @@ struct tc_user *tc_new_user(const char *prefix, const char *role);
 int tc_db_exec(const char *sql, ...) __attribute__((sentinel));
 const char *tc_db_value(const char *sql, ...) __attribute__((sentinel));
 long long tc_db_count(const char *sql, ...) __attribute__((sentinel));
+/* Closes the database connection (tc_done does it). */
+void tc_db_close(void);
 
 /* The up pool processes in /api/v1/health, as "kind/role/pid" lines
  * sorted (base: NULL for the current stack). NULL when health cannot be
