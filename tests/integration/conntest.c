@@ -4,81 +4,22 @@
  * password is an authentication failure and a closed port unreachable.
  * Credentials are sealed here with the stack's public key, as the API
  * does. */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "enc.h"
 #include "seal.h"
-#include "tests/lib/mint.h"
+#include "tests/lib/sshfx.h"
 #include "tests/lib/tap.h"
 #include "tests/lib/tc.h"
 
-static char fxdir[] = "/tmp/oc-conntest-XXXXXX";
-static int fxport;
-static int started;
-static char sshd_script[1024];
+static struct sshfx fx;
 
-static void cleanup(void);
-static int free_port(void);
-static int sshd(const char *action);
 static const char *credential(const char *user, const char *password);
 static const char *target(const char *name, int port, const char *cred);
 static const char *run_test(const char *target_id);
-
-/* Stops the fixture and removes its directory, on every exit path. */
-static void
-cleanup(void)
-{
-	/* Runs after tc_done(): plain buffers only. */
-	char cmd[2048];
-
-	if (started) {
-		snprintf(cmd, sizeof(cmd), "%s stop %s >/dev/null 2>&1",
-			 sshd_script, fxdir);
-		if (system(cmd) != 0)
-			diag("could not stop the sshd fixture");
-	}
-	started = 0;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fxdir);
-	if (system(cmd) != 0)
-		diag("could not remove %s", fxdir);
-}
-
-static int
-free_port(void)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&sa, &len) < 0)
-		BAIL_OUT("no free port");
-	port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
-}
-
-static int
-sshd(const char *action)
-{
-	char cmd[1024];
-
-	snprintf(cmd, sizeof(cmd),
-		 "%s/tests/fixtures/sshd/sshd.sh %s %s %s >>%s/fixture.log 2>&1",
-		 tc_env("OC_TEST_ROOT"), action, fxdir,
-		 strcmp(action, "start") == 0 ? tc_printf("%d", fxport) : "",
-		 fxdir);
-	return system(cmd);
-}
 
 /* An ssh_password credential sealed like the API seals it. */
 static const char *
@@ -148,30 +89,20 @@ int
 main(void)
 {
 	const char *pw, *cred, *bad, *t1, *t2, *t3, *fp, *keyfp;
-	char *raw;
 
 	tc_init(25);
-	if (mkdtemp(fxdir) == NULL)
-		BAIL_OUT("mkdtemp");
-	fxport = free_port();
-	snprintf(sshd_script, sizeof(sshd_script),
-		 "%s/tests/fixtures/sshd/sshd.sh", tc_env("OC_TEST_ROOT"));
-	atexit(cleanup);
-	if (sshd("start") != 0)
-		BAIL_OUT("the sshd fixture did not start (see %s)", fxdir);
-	started = 1;
+	if (sshfx_start(&fx) < 0) {
+		skip(1, "the sshd fixture needs root");
+		tc_done();
+		return done_testing();
+	}
 	if (seal_load_public(tc_printf("%s/keys/secrets",
 				       tc_env("OC_TEST_VAR"))) < 0)
 		BAIL_OUT("no public key in the stack's keys/secrets");
-	raw = mint_read_file(tc_printf("%s/password", fxdir), NULL);
-	if (raw == NULL)
-		BAIL_OUT("no fixture password");
-	raw[strcspn(raw, "\r\n")] = '\0';
-	pw = tc_strdup(raw);
-	free(raw);
+	pw = fx.password;
 
 	cred = credential("oc-test-pw", pw);
-	t1 = target(tc_name("ssh-ok"), fxport, cred);
+	t1 = target(tc_name("ssh-ok"), fx.port, cred);
 	is(run_test(t1), "reachable", "reachable with the right password");
 	fp = tc_db_value("SELECT ssh_host_key FROM assets.targets WHERE id = $1",
 			 t1, NULL);
@@ -191,7 +122,7 @@ main(void)
 	is(run_test(t1), "reachable", "a second test with the same key passes");
 
 	bad = credential("oc-test-pw", "not-the-password");
-	t2 = target(tc_name("ssh-badpw"), fxport, bad);
+	t2 = target(tc_name("ssh-badpw"), fx.port, bad);
 	is(run_test(t2), "auth_failed", "a wrong password is auth_failed");
 	like(tc_db_value("SELECT last_test->>'error' FROM assets.targets WHERE "
 			 "id = $1",
@@ -203,11 +134,11 @@ main(void)
 		  "not-the-password") == NULL,
 	   "the password is not in the result");
 
-	t3 = target(tc_name("ssh-closed"), free_port(), cred);
+	t3 = target(tc_name("ssh-closed"), sshfx_free_port(), cred);
 	is(run_test(t3), "unreachable", "a closed port is unreachable");
 
 	/* The server's host key changes. */
-	if (sshd("rekey") != 0)
+	if (sshfx_rekey(&fx) != 0)
 		BAIL_OUT("rekey failed");
 	is(run_test(t1), "host_key_changed", "a changed host key blocks it");
 	is(tc_db_value("SELECT ssh_host_key FROM assets.targets WHERE id = $1",
@@ -227,6 +158,7 @@ main(void)
 	   "the password is in no audit row");
 
 	seal_cleanup();
+	sshfx_stop(&fx);
 	tc_done();
 	return done_testing();
 }
