@@ -114,7 +114,10 @@ pool_start() {
 	disown "$!"
 	# A pool is up when its socket exists (or it is listening elsewhere).
 	for ((i = 0; i < 100; i++)); do
-		if ! oc_pid_alive "$pidf" "oc-$pool"; then
+		# Right after the fork the child is still this script, not yet
+		# the program: only a process that is gone has failed.
+		if ! oc_pid_alive "$pidf" "oc-$pool" &&
+			! { [ "$i" -lt 10 ] && kill -0 "$(cat "$pidf")" 2>/dev/null; }; then
 			log_tail "$log"
 			oc_die "pool $pool exited during start (log: $log)"
 		fi

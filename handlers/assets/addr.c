@@ -92,7 +92,7 @@ const char *
 addr_cidr(const char *in, char out[ADDR_MAX], unsigned long long *hosts)
 {
 	const char *slash = strchr(in, '/');
-	char ip[ADDR_MAX], canon[ADDR_MAX];
+	char ip[ADDR_MAX], canon[64];
 	unsigned char bin[16];
 	int v6 = strchr(in, ':') != NULL, bits = v6 ? 128 : 32, prefix, i;
 	size_t n = slash != NULL ? (size_t)(slash - in) : strlen(in);

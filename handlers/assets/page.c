@@ -21,8 +21,8 @@ page_cursor_decode(const char *cursor, long long *offset)
 {
 	unsigned char raw[48];
 	size_t tag = strlen(PAGE_CURSOR_TAG);
-	long n = enc_b64url_decode(raw, sizeof(raw) - 1, cursor,
-				   strlen(cursor));
+	long n =
+	    enc_b64url_decode(raw, sizeof(raw) - 1, cursor, strlen(cursor));
 	char *end;
 	long long v;
 
@@ -63,9 +63,8 @@ page_params_or_problem(struct req *r, struct page *p)
 }
 
 long long
-page_total_or_problem(struct req *r, const struct page *p,
-		      const PGresult *rows, const struct db_stmt *count,
-		      const char *const *params)
+page_total_or_problem(struct req *r, const struct page *p, const PGresult *rows,
+		      const struct db_stmt *count, const char *const *params)
 {
 	long long n = PQntuples(rows);
 	PGresult *cnt;

@@ -49,81 +49,93 @@ const struct shape_col shape_target[] = {
     {"version", SHAPE_INT},
     {NULL, 0}};
 
-const struct shape_col shape_cred[] = {
-    {"id", SHAPE_STR},
-    {"name", SHAPE_STR},
-    {"type", SHAPE_STR},
-    {"username", SHAPE_STR},
-    {"domain", SHAPE_STR},
-    {"key_type", SHAPE_STR},
-    {"key_fingerprint", SHAPE_STR},
-    {"key_version", SHAPE_INT},
-    {"description", SHAPE_STR},
-    {"used_by_targets", SHAPE_INT},
-    {"created_by.id", SHAPE_STR},
-    {"created_by.username", SHAPE_STR},
-    {"updated_by.id", SHAPE_STR},
-    {"updated_by.username", SHAPE_STR},
-    {"created_at", SHAPE_STR},
-    {"updated_at", SHAPE_STR},
-    {"version", SHAPE_INT},
-    {NULL, 0}};
+const struct shape_col shape_cred[] = {{"id", SHAPE_STR},
+				       {"name", SHAPE_STR},
+				       {"type", SHAPE_STR},
+				       {"username", SHAPE_STR},
+				       {"domain", SHAPE_STR},
+				       {"key_type", SHAPE_STR},
+				       {"key_fingerprint", SHAPE_STR},
+				       {"key_version", SHAPE_INT},
+				       {"description", SHAPE_STR},
+				       {"used_by_targets", SHAPE_INT},
+				       {"created_by.id", SHAPE_STR},
+				       {"created_by.username", SHAPE_STR},
+				       {"updated_by.id", SHAPE_STR},
+				       {"updated_by.username", SHAPE_STR},
+				       {"created_at", SHAPE_STR},
+				       {"updated_at", SHAPE_STR},
+				       {"version", SHAPE_INT},
+				       {NULL, 0}};
 
-const struct shape_col shape_group[] = {
-    {"id", SHAPE_STR},
-    {"name", SHAPE_STR},
-    {"description", SHAPE_STR},
-    {"dynamic", SHAPE_BOOL},
-    {"filter", SHAPE_JSON},
-    {"member_count", SHAPE_INT},
-    {"created_by.id", SHAPE_STR},
-    {"created_by.username", SHAPE_STR},
-    {"updated_by.id", SHAPE_STR},
-    {"updated_by.username", SHAPE_STR},
-    {"created_at", SHAPE_STR},
-    {"updated_at", SHAPE_STR},
-    {"version", SHAPE_INT},
-    {NULL, 0}};
+const struct shape_col shape_group[] = {{"id", SHAPE_STR},
+					{"name", SHAPE_STR},
+					{"description", SHAPE_STR},
+					{"dynamic", SHAPE_BOOL},
+					{"filter", SHAPE_JSON},
+					{"member_count", SHAPE_INT},
+					{"created_by.id", SHAPE_STR},
+					{"created_by.username", SHAPE_STR},
+					{"updated_by.id", SHAPE_STR},
+					{"updated_by.username", SHAPE_STR},
+					{"created_at", SHAPE_STR},
+					{"updated_at", SHAPE_STR},
+					{"version", SHAPE_INT},
+					{NULL, 0}};
 
-const struct shape_col shape_scan[] = {
-    {"id", SHAPE_STR},
-    {"state", SHAPE_STR},
-    {"cidrs", SHAPE_JSON},
-    {"ports", SHAPE_JSON},
-    {"timeout_ms", SHAPE_INT},
-    {"concurrency", SHAPE_INT},
-    {"hosts_total", SHAPE_INT},
-    {"hosts_done", SHAPE_INT},
-    {"found", SHAPE_INT},
-    {"task_id", SHAPE_STR},
-    {"error", SHAPE_STR},
-    {"created_by.id", SHAPE_STR},
-    {"created_by.username", SHAPE_STR},
-    {"created_at", SHAPE_STR},
-    {"started_at", SHAPE_STR},
-    {"finished_at", SHAPE_STR},
-    {NULL, 0}};
+const struct shape_col shape_scan[] = {{"id", SHAPE_STR},
+				       {"state", SHAPE_STR},
+				       {"cidrs", SHAPE_JSON},
+				       {"ports", SHAPE_JSON},
+				       {"timeout_ms", SHAPE_INT},
+				       {"concurrency", SHAPE_INT},
+				       {"hosts_total", SHAPE_INT},
+				       {"hosts_done", SHAPE_INT},
+				       {"found", SHAPE_INT},
+				       {"task_id", SHAPE_STR},
+				       {"error", SHAPE_STR},
+				       {"created_by.id", SHAPE_STR},
+				       {"created_by.username", SHAPE_STR},
+				       {"created_at", SHAPE_STR},
+				       {"started_at", SHAPE_STR},
+				       {"finished_at", SHAPE_STR},
+				       {NULL, 0}};
 
-const struct shape_col shape_result[] = {
-    {"address", SHAPE_STR},	   {"reverse_name", SHAPE_STR},
-    {"open_ports", SHAPE_JSON},	   {"ssh_banner", SHAPE_STR},
-    {"winrm_product", SHAPE_STR},  {"classification", SHAPE_STR},
-    {"already_target", SHAPE_BOOL}, {"found_at", SHAPE_STR},
-    {NULL, 0}};
+const struct shape_col shape_result[] = {{"address", SHAPE_STR},
+					 {"reverse_name", SHAPE_STR},
+					 {"open_ports", SHAPE_JSON},
+					 {"ssh_banner", SHAPE_STR},
+					 {"winrm_product", SHAPE_STR},
+					 {"classification", SHAPE_STR},
+					 {"already_target", SHAPE_BOOL},
+					 {"found_at", SHAPE_STR},
+					 {NULL, 0}};
 
-const struct shape_col shape_settings[] = {
-    {"allowed_ranges", SHAPE_JSON}, {"max_hosts", SHAPE_INT},
-    {"updated_by.id", SHAPE_STR},   {"updated_by.username", SHAPE_STR},
-    {"updated_at", SHAPE_STR},	    {"version", SHAPE_INT},
-    {NULL, 0}};
+const struct shape_col shape_settings[] = {{"allowed_ranges", SHAPE_JSON},
+					   {"max_hosts", SHAPE_INT},
+					   {"updated_by.id", SHAPE_STR},
+					   {"updated_by.username", SHAPE_STR},
+					   {"updated_at", SHAPE_STR},
+					   {"version", SHAPE_INT},
+					   {NULL, 0}};
 
 const struct shape_col shape_task[] = {
-    {"id", SHAPE_STR},		     {"kind", SHAPE_STR},
-    {"state", SHAPE_STR},	     {"target_id", SHAPE_STR},
-    {"result", SHAPE_JSON},	     {"error", SHAPE_STR},
-    {"attempts", SHAPE_INT},	     {"cancel_requested", SHAPE_BOOL},
-    {"created_at", SHAPE_STR},	     {"started_at", SHAPE_STR},
-    {"finished_at", SHAPE_STR},	     {NULL, 0}};
+    {"id", SHAPE_STR},		{"kind", SHAPE_STR},
+    {"state", SHAPE_STR},	{"target_id", SHAPE_STR},
+    {"result", SHAPE_JSON},	{"error", SHAPE_STR},
+    {"attempts", SHAPE_INT},	{"cancel_requested", SHAPE_BOOL},
+    {"created_at", SHAPE_STR},	{"started_at", SHAPE_STR},
+    {"finished_at", SHAPE_STR}, {NULL, 0}};
+
+/* Each shape has one member per column of its list in sql.h. */
+#define SHAPE_COUNT(a) (sizeof(a) / sizeof((a)[0]) - 1)
+_Static_assert(SHAPE_COUNT(shape_target) == SQL_TARGET_NCOLS, "targets");
+_Static_assert(SHAPE_COUNT(shape_cred) == SQL_CRED_NCOLS, "credentials");
+_Static_assert(SHAPE_COUNT(shape_group) == SQL_GROUP_NCOLS, "groups");
+_Static_assert(SHAPE_COUNT(shape_scan) == SQL_SCAN_NCOLS, "scans");
+_Static_assert(SHAPE_COUNT(shape_result) == SQL_RESULT_NCOLS, "results");
+_Static_assert(SHAPE_COUNT(shape_settings) == SQL_SETTINGS_NCOLS, "settings");
+_Static_assert(SHAPE_COUNT(shape_task) == SQL_TASK_NCOLS, "tasks");
 
 static json_object *shape_value(const PGresult *res, int row, int col,
 				enum shape_kind kind);
@@ -205,8 +217,7 @@ shape_etag(struct req *r, const PGresult *res, int row, int col)
 }
 
 int
-shape_if_match_or_problem(struct req *r, const PGresult *res, int row,
-			  int col)
+shape_if_match_or_problem(struct req *r, const PGresult *res, int row, int col)
 {
 	const char *m = r->if_match, *v = PQgetvalue(res, row, col);
 	size_t n = strlen(v);

@@ -4,8 +4,10 @@
 /* The SQL text is laid out by hand, so the formatter leaves it alone. */
 /* clang-format off */
 
-/* A JSON array of strings as text[] (NULL stays NULL). */
+/* A JSON array of strings as text[], of uuid strings as uuid[]. */
 #define SQL_TEXTS(p) "ARRAY(SELECT jsonb_array_elements_text(" p "::jsonb))"
+#define SQL_UUIDS(p) \
+	"ARRAY(SELECT x::uuid FROM jsonb_array_elements_text(" p "::jsonb) x)"
 
 /* ---- targets ---- */
 
@@ -153,7 +155,7 @@ const struct db_stmt sql_test_one = {
  * chosen, and how many are disabled. */
 #define SQL_TEST_PICK \
 	"FROM assets.targets t WHERE " \
-	"($1::jsonb IS NULL OR t.id::text = ANY(" SQL_TEXTS("$1") ")) " \
+	"($1::jsonb IS NULL OR t.id = ANY(" SQL_UUIDS("$1") ")) " \
 	"AND ($2::uuid IS NULL OR " SQL_IN_GROUP("$2::uuid") ") " \
 	"AND ($3::jsonb IS NULL OR assets.filter_match(t.tags, t.os, t.name, " \
 	"$3::jsonb)) "
@@ -198,20 +200,20 @@ const struct db_stmt sql_group_lock = {
 	1};
 
 /* $1 q, $2 dynamic */
-#define SQL_GROUP_FILTER \
+#define SQL_GROUP_WHERE \
 	"WHERE ($1::text IS NULL OR strpos(lower(g.name), lower($1)) > 0 " \
 	"OR strpos(lower(g.description), lower($1)) > 0) " \
 	"AND ($2::boolean IS NULL OR g.dynamic = $2::boolean) "
 
 const struct db_stmt sql_group_list = {
 	"as_group_list",
-	"SELECT " SQL_GROUP_COLS " FROM assets.groups g " SQL_GROUP_FILTER
+	"SELECT " SQL_GROUP_COLS " FROM assets.groups g " SQL_GROUP_WHERE
 	"ORDER BY g.name LIMIT $3::integer OFFSET $4::bigint",
 	4};
 
 const struct db_stmt sql_group_count = {
 	"as_group_count",
-	"SELECT count(*) FROM assets.groups g " SQL_GROUP_FILTER, 2};
+	"SELECT count(*) FROM assets.groups g " SQL_GROUP_WHERE, 2};
 
 /* $1 name, $2 description, $3 dynamic, $4 filter, $5 by, $6 by name */
 const struct db_stmt sql_group_insert = {
@@ -259,14 +261,14 @@ const struct db_stmt sql_group_members_add = {
 const struct db_stmt sql_group_members_remove = {
 	"as_group_members_remove",
 	"DELETE FROM assets.group_members WHERE group_id = $1::uuid "
-	"AND target_id::text = ANY(" SQL_TEXTS("$2") ") RETURNING target_id",
+	"AND target_id = ANY(" SQL_UUIDS("$2") ") RETURNING target_id",
 	2};
 
 /* $1 group ids (JSON) -> id, dynamic of those that exist */
 const struct db_stmt sql_groups_brief = {
 	"as_groups_brief",
 	"SELECT id, dynamic FROM assets.groups "
-	"WHERE id::text = ANY(" SQL_TEXTS("$1") ") FOR SHARE",
+	"WHERE id = ANY(" SQL_UUIDS("$1") ") FOR SHARE",
 	1};
 
 /* ---- credentials ---- */
@@ -283,22 +285,23 @@ const struct db_stmt sql_cred_lock = {
 	"WHERE c.id = $1::uuid FOR UPDATE OF c",
 	1};
 
-/* $1 q, $2 type */
+/* $1 q, $2 type, $3 q also searches username and description (not for
+ * viewers, who only see names) */
 #define SQL_CRED_FILTER \
 	"WHERE ($1::text IS NULL OR strpos(lower(c.name), lower($1)) > 0 " \
-	"OR strpos(lower(coalesce(c.username, '')), lower($1)) > 0 " \
-	"OR strpos(lower(c.description), lower($1)) > 0) " \
+	"OR ($3::boolean AND (strpos(lower(coalesce(c.username, '')), " \
+	"lower($1)) > 0 OR strpos(lower(c.description), lower($1)) > 0))) " \
 	"AND ($2::text IS NULL OR c.type = $2) "
 
 const struct db_stmt sql_cred_list = {
 	"as_cred_list",
 	"SELECT " SQL_CRED_COLS " FROM assets.credentials c " SQL_CRED_FILTER
-	"ORDER BY c.name LIMIT $3::integer OFFSET $4::bigint",
-	4};
+	"ORDER BY c.name LIMIT $4::integer OFFSET $5::bigint",
+	5};
 
 const struct db_stmt sql_cred_count = {
 	"as_cred_count",
-	"SELECT count(*) FROM assets.credentials c " SQL_CRED_FILTER, 2};
+	"SELECT count(*) FROM assets.credentials c " SQL_CRED_FILTER, 3};
 
 /* $1 id, $2 name, $3 type, $4 username, $5 domain, $6 key_type,
  * $7 key_fingerprint, $8 sealed secret (hex), $9 key_version,

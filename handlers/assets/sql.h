@@ -14,51 +14,53 @@
 #define SQL_TARGET_COLS                                                        \
 	"t.id, t.name, t.host, t.os, t.protocol, t.port, t.winrm_https, "      \
 	"t.winrm_auth, t.winrm_verify_tls, t.ssh_user, t.ssh_host_key, "       \
-	"t.ssh_host_key_type, t.ssh_host_key_pending, "                       \
-	"t.ssh_host_key_pending_type, t.credential_id, "                      \
-	"(SELECT c.name FROM assets.credentials c "                           \
-	"WHERE c.id = t.credential_id), to_jsonb(t.tags)::text, "             \
-	"t.description, t.enabled, t.reachability, t.last_test::text, "       \
-	SQL_TS("t.last_test_at") ", t.detected_os, t.test_task_id, "          \
-	"(SELECT k.state FROM core.tasks k WHERE k.id = t.test_task_id), "    \
-	"t.created_by, t.created_by_name, t.updated_by, t.updated_by_name, "  \
-	SQL_TS("t.created_at") ", " SQL_TS("t.updated_at") ", t.version"
+	"t.ssh_host_key_type, t.ssh_host_key_pending, "                        \
+	"t.ssh_host_key_pending_type, t.credential_id, "                       \
+	"(SELECT c.name FROM assets.credentials c "                            \
+	"WHERE c.id = t.credential_id), to_jsonb(t.tags)::text, "              \
+	"t.description, t.enabled, t.reachability, "                           \
+	"t.last_test::text, " SQL_TS(                                          \
+	    "t.last_test_at") ", t.detected_os, t.test_task_id, "              \
+			      "(SELECT k.state FROM core.tasks k WHERE k.id "  \
+			      "= t.test_task_id), "                            \
+			      "t.created_by, t.created_by_name, "              \
+			      "t.updated_by, t.updated_by_name, " SQL_TS(      \
+				  "t.created_at") ", " SQL_TS("t.updated_at") ", t.version"
 #define SQL_TARGET_NCOLS 32
 #define SQL_TARGET_VERSION 31
-#define SQL_TARGET_HOST 2
+#define SQL_TARGET_HOSTKEY_PENDING 12
+#define SQL_TARGET_ENABLED 18
 
 /* A credential (alias c); the first three are all a viewer sees. */
 #define SQL_CRED_COLS                                                          \
 	"c.id, c.name, c.type, c.username, c.domain, c.key_type, "             \
-	"c.key_fingerprint, c.key_version, c.description, "                   \
-	"(SELECT count(*) FROM assets.targets t "                             \
-	"WHERE t.credential_id = c.id), c.created_by, c.created_by_name, "    \
-	"c.updated_by, c.updated_by_name, " SQL_TS("c.created_at") ", "        \
-	SQL_TS("c.updated_at") ", c.version"
+	"c.key_fingerprint, c.key_version, c.description, "                    \
+	"(SELECT count(*) FROM assets.targets t "                              \
+	"WHERE t.credential_id = c.id), c.created_by, c.created_by_name, "     \
+	"c.updated_by, c.updated_by_name, " SQL_TS(                            \
+	    "c.created_at") ", " SQL_TS("c.updated_at") ", c.version"
 #define SQL_CRED_NCOLS 17
 #define SQL_CRED_VERSION 16
 #define SQL_CRED_TYPE 2
 #define SQL_CRED_USERNAME 3
 #define SQL_CRED_DOMAIN 4
-#define SQL_CRED_KEY_TYPE 5
-#define SQL_CRED_KEY_FP 6
 
 /* Whether target t is in group g (a uuid expression). */
 #define SQL_IN_GROUP(g)                                                        \
 	"EXISTS (SELECT 1 FROM assets.groups g WHERE g.id = " g " AND "        \
 	"CASE WHEN g.dynamic THEN assets.filter_match(t.tags, t.os, t.name, "  \
-	"g.filter) ELSE EXISTS (SELECT 1 FROM assets.group_members m "        \
+	"g.filter) ELSE EXISTS (SELECT 1 FROM assets.group_members m "         \
 	"WHERE m.group_id = g.id AND m.target_id = t.id) END)"
 
 /* A group (alias g). */
 #define SQL_GROUP_COLS                                                         \
-	"g.id, g.name, g.description, g.dynamic, g.filter::text, "            \
+	"g.id, g.name, g.description, g.dynamic, g.filter::text, "             \
 	"CASE WHEN g.dynamic THEN (SELECT count(*) FROM assets.targets t "     \
 	"WHERE assets.filter_match(t.tags, t.os, t.name, g.filter)) "          \
 	"ELSE (SELECT count(*) FROM assets.group_members m "                   \
-	"WHERE m.group_id = g.id) END, g.created_by, g.created_by_name, "     \
-	"g.updated_by, g.updated_by_name, " SQL_TS("g.created_at") ", "        \
-	SQL_TS("g.updated_at") ", g.version"
+	"WHERE m.group_id = g.id) END, g.created_by, g.created_by_name, "      \
+	"g.updated_by, g.updated_by_name, " SQL_TS(                            \
+	    "g.created_at") ", " SQL_TS("g.updated_at") ", g.version"
 #define SQL_GROUP_NCOLS 13
 #define SQL_GROUP_VERSION 12
 #define SQL_GROUP_NAME 1
@@ -69,34 +71,39 @@
 /* A scan (alias s). */
 #define SQL_SCAN_COLS                                                          \
 	"s.id, s.state, to_jsonb(s.cidrs::text[])::text, "                     \
-	"to_jsonb(s.ports)::text, s.timeout_ms, s.concurrency, "              \
-	"s.hosts_total, s.hosts_done, s.found, s.task_id, s.error, "          \
-	"s.created_by, s.created_by_name, " SQL_TS("s.created_at") ", "        \
-	SQL_TS("s.started_at") ", " SQL_TS("s.finished_at")
+	"to_jsonb(s.ports)::text, s.timeout_ms, s.concurrency, "               \
+	"s.hosts_total, s.hosts_done, s.found, s.task_id, s.error, "           \
+	"s.created_by, s.created_by_name, " SQL_TS(                            \
+	    "s.created_at") ", " SQL_TS("s.started_at") ", " SQL_TS("s."       \
+								    "finished" \
+								    "_at")
 #define SQL_SCAN_NCOLS 16
 #define SQL_SCAN_STATE 1
 
 /* A scan result (alias r). */
 #define SQL_RESULT_COLS                                                        \
 	"host(r.address), r.reverse_name, to_jsonb(r.open_ports)::text, "      \
-	"r.ssh_banner, r.winrm_product, r.classification, "                   \
+	"r.ssh_banner, r.winrm_product, r.classification, "                    \
 	"EXISTS (SELECT 1 FROM assets.targets t WHERE lower(t.host) = "        \
-	"host(r.address) OR lower(t.host) = lower(r.reverse_name)), "         \
-	SQL_TS("r.found_at")
+	"host(r.address) OR lower(t.host) = lower(r.reverse_name)), " SQL_TS(  \
+	    "r.found_at")
 #define SQL_RESULT_NCOLS 8
 
 /* The discovery settings. */
 #define SQL_SETTINGS_COLS                                                      \
 	"to_jsonb(discovery_allowed_ranges::text[])::text, "                   \
-	"discovery_max_hosts, updated_by, updated_by_name, "                  \
-	SQL_TS("updated_at") ", version"
+	"discovery_max_hosts, updated_by, updated_by_name, " SQL_TS(           \
+	    "updated_at") ", version"
 #define SQL_SETTINGS_NCOLS 6
+#define SQL_SETTINGS_VERSION 5
 
 /* A connection test task (alias k). */
 #define SQL_TASK_COLS                                                          \
 	"k.id, k.kind, k.state, k.payload->>'target_id', k.result::text, "     \
-	"k.error, k.attempts, k.cancel_requested, " SQL_TS("k.created_at")     \
-	", " SQL_TS("k.started_at") ", " SQL_TS("k.finished_at")
+	"k.error, k.attempts, k.cancel_requested, " SQL_TS(                    \
+	    "k.created_at") ", " SQL_TS("k.started_at") ", " SQL_TS("k."       \
+								    "finished" \
+								    "_at")
 #define SQL_TASK_NCOLS 11
 
 /* targets */

@@ -20,24 +20,23 @@ static const char *const target_oses[] = {"linux", "windows", NULL};
 static const char *const target_protocols[] = {"ssh", "winrm", NULL};
 static const char *const target_auths[] = {"basic", "ntlm", NULL};
 
-#define TARGET_FIELDS(req)                                                     \
-	{"name", FIELD_STRING, req, 1, 128, NULL, NULL},                       \
-	    {"host", FIELD_STRING, req, 1, 253, NULL, target_check_host},      \
-	    {"os", FIELD_ENUM, req, 0, 0, target_oses, NULL},                  \
-	    {"protocol", FIELD_ENUM, 0, 0, 0, target_protocols, NULL},         \
-	    {"port", FIELD_INT, FIELD_NULLABLE, 1, 65535, NULL, NULL},         \
-	    {"winrm_https", FIELD_BOOL, 0, 0, 0, NULL, NULL},                  \
-	    {"winrm_auth", FIELD_ENUM, 0, 0, 0, target_auths, NULL},           \
-	    {"winrm_verify_tls", FIELD_BOOL, 0, 0, 0, NULL, NULL},             \
-	    {"ssh_user", FIELD_STRING, FIELD_NULLABLE, 1, 64, NULL, NULL},     \
-	    {"credential_id", FIELD_UUID, FIELD_NULLABLE, 0, 0, NULL, NULL},   \
-	    {"tags", FIELD_ARRAY, 0, 0, TARGET_TAGS_MAX, NULL,                 \
-	     target_check_tags},                                               \
-	    {"description", FIELD_STRING, FIELD_NULLABLE, 0, 1024, NULL,       \
-	     NULL},                                                            \
-	    {"enabled", FIELD_BOOL, 0, 0, 0, NULL, NULL},                      \
-	{                                                                      \
-		NULL, 0, 0, 0, 0, NULL, NULL                                   \
+#define TARGET_FIELDS(req)                                                      \
+	{"name", FIELD_STRING, req, 1, 128, NULL, NULL},                        \
+	    {"host", FIELD_STRING, req, 1, 253, NULL, target_check_host},       \
+	    {"os", FIELD_ENUM, req, 0, 0, target_oses, NULL},                   \
+	    {"protocol", FIELD_ENUM, 0, 0, 0, target_protocols, NULL},          \
+	    {"port", FIELD_INT, FIELD_NULLABLE, 1, 65535, NULL, NULL},          \
+	    {"winrm_https", FIELD_BOOL, 0, 0, 0, NULL, NULL},                   \
+	    {"winrm_auth", FIELD_ENUM, 0, 0, 0, target_auths, NULL},            \
+	    {"winrm_verify_tls", FIELD_BOOL, 0, 0, 0, NULL, NULL},              \
+	    {"ssh_user", FIELD_STRING, FIELD_NULLABLE, 1, 64, NULL, NULL},      \
+	    {"credential_id", FIELD_UUID, FIELD_NULLABLE, 0, 0, NULL, NULL},    \
+	    {"tags", FIELD_ARRAY,      0, 0, TARGET_TAGS_MAX,                   \
+	     NULL,   target_check_tags},                                        \
+	    {"description", FIELD_STRING, FIELD_NULLABLE, 0, 1024, NULL, NULL}, \
+	    {"enabled", FIELD_BOOL, 0, 0, 0, NULL, NULL},                       \
+	{                                                                       \
+		NULL, 0, 0, 0, 0, NULL, NULL                                    \
 	}
 
 const struct field target_create_fields[] = {TARGET_FIELDS(FIELD_REQUIRED)};
@@ -84,8 +83,8 @@ target_check_tags(struct req *r, json_object *v)
 			if (strcmp(json_object_get_string(
 				       json_object_array_get_idx(v, j)),
 				   s) == 0)
-				return arena_printf(r->arena,
-						    "item %zu repeats a tag", i);
+				return arena_printf(
+				    r->arena, "item %zu repeats a tag", i);
 	}
 	return NULL;
 }
@@ -214,9 +213,8 @@ int
 target_cred_or_problem(struct req *r, const char *prefix, const char *field,
 		       const struct target_in *t, const char *cred_type)
 {
-	const char *name = arena_printf(r->arena, "%s%s", prefix,
-					field != NULL ? field
-						      : "credential_id");
+	const char *name = arena_printf(
+	    r->arena, "%s%s", prefix, field != NULL ? field : "credential_id");
 	PGresult *res;
 
 	if (t->credential_id == NULL)

@@ -14,14 +14,14 @@ struct req;
 struct target_in {
 	const char *name;
 	const char *host;
-	const char *os;            /* linux | windows */
-	const char *protocol;      /* ssh | winrm; NULL: by os */
-	const char *winrm_auth;    /* basic | ntlm */
+	const char *os;		/* linux | windows */
+	const char *protocol;	/* ssh | winrm; NULL: by os */
+	const char *winrm_auth; /* basic | ntlm */
 	const char *ssh_user;
 	const char *credential_id;
 	const char *description;
-	json_object *tags;         /* array of strings (borrowed) */
-	long long port;            /* 0: the protocol's default */
+	json_object *tags; /* array of strings (borrowed) */
+	long long port;	   /* 0: the protocol's default */
 	int winrm_https;
 	int winrm_verify_tls;
 	int enabled;
@@ -48,9 +48,8 @@ int target_check(struct req *r, const char *prefix, struct target_in *t);
 /* The credential, if any, exists and suits the protocol; otherwise a
  * field error on prefix + "credential_id" (or field). Returns -1 with a
  * problem set (422, or 503 when the database failed). */
-int target_cred_or_problem(struct req *r, const char *prefix,
-			   const char *field, const struct target_in *t,
-			   const char *cred_type);
+int target_cred_or_problem(struct req *r, const char *prefix, const char *field,
+			   const struct target_in *t, const char *cred_type);
 /* 1 when a credential of type suits protocol. */
 int target_cred_suits(const char *protocol, const char *type);
 /* Inserts t; the row (SQL_TARGET_COLS) or NULL with a problem (409 when

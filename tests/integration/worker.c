@@ -23,9 +23,10 @@ static int listen_port;
 
 static void *banner_server(void *arg);
 static int listener_start(const char *addr);
-static const char *queue_scan(const char *cidr, const char *state,
-			      const char *lease_sql, int attempts);
-static int wait_tasks(const char *where, int want, int seconds);
+static const char *queue_scan(const char *cidr, const char *owner,
+			      int attempts);
+static int wait_task(const char *task, const char *state, int seconds);
+static int wait_batch(const char *since, int seconds);
 
 /* Answers every connection with an OpenSSH banner. */
 static void *
@@ -67,10 +68,11 @@ listener_start(const char *addr)
 }
 
 /* Inserts a scan of cidr on the listener's port and its task; returns the
- * task id. */
+ * task id. A task given an owner ("" for none: the helpers end their
+ * parameters at NULL) is "running" with a lease that expired a minute ago
+ * (its worker died). */
 static const char *
-queue_scan(const char *cidr, const char *state, const char *lease_sql,
-	   int attempts)
+queue_scan(const char *cidr, const char *owner, int attempts)
 {
 	const char *scan, *task;
 	char port[16], att[16];
@@ -83,28 +85,45 @@ queue_scan(const char *cidr, const char *state, const char *lease_sql,
 			   "'queued', 1) RETURNING id",
 			   cidr, port, NULL);
 	task = tc_db_value(
-		tc_printf("INSERT INTO core.tasks (kind, state, payload, "
-			  "attempts, lease_owner, lease_expires_at) VALUES "
-			  "('discovery.scan', $1, json_build_object('scan_id', "
-			  "$2::text), $3::int, %s) RETURNING id",
-			  lease_sql),
-		state, scan, att, NULL);
+		"INSERT INTO core.tasks (kind, state, payload, attempts, "
+		"lease_owner, lease_expires_at) VALUES ('discovery.scan', "
+		"CASE WHEN $3 = '' THEN 'queued' ELSE 'running' END, "
+		"json_build_object('scan_id', $1::text), $2::int, "
+		"nullif($3, ''), CASE WHEN $3 = '' THEN NULL ELSE now() - "
+		"interval '1 minute' END) RETURNING id",
+		scan, att, owner, NULL);
 	tc_db_exec("UPDATE assets.scans SET task_id = $1 WHERE id = $2", task,
 		   scan, NULL);
 	return task;
 }
 
-/* Waits until `want` tasks match where (SQL condition on core.tasks t). */
+/* Waits until task is in state. */
 static int
-wait_tasks(const char *where, int want, int seconds)
+wait_task(const char *task, const char *state, int seconds)
 {
 	int i;
 
 	for (i = 0; i < seconds * 10; i++) {
-		if (tc_db_count(tc_printf("SELECT count(*) FROM core.tasks t "
-					  "WHERE %s",
-					  where),
-				NULL) >= want)
+		if (tc_db_count("SELECT count(*) FROM core.tasks WHERE id = $1 "
+				"AND state = $2",
+				task, state, NULL) == 1)
+			return 1;
+		usleep(100 * 1000);
+	}
+	return 0;
+}
+
+/* Waits until no task of the batch since `since` is queued or running. */
+static int
+wait_batch(const char *since, int seconds)
+{
+	int i;
+
+	for (i = 0; i < seconds * 10; i++) {
+		if (tc_db_count("SELECT count(*) FROM core.tasks WHERE "
+				"created_at >= $1::timestamptz AND state IN "
+				"('queued', 'running')",
+				since, NULL) == 0)
 			return 1;
 		usleep(100 * 1000);
 	}
@@ -115,7 +134,7 @@ int
 main(void)
 {
 	pthread_t th;
-	const char *task, *lost, *dead;
+	const char *task, *lost, *dead, *since;
 	char cmd[4096];
 	pid_t second;
 	int i;
@@ -130,10 +149,8 @@ main(void)
 	   "a worker is registered and up");
 
 	/* A scan queued like the API queues it. */
-	task = queue_scan("127.0.9.1/32", "queued", "NULL, NULL", 0);
-	ok(wait_tasks(tc_printf("t.id = '%s' AND t.state = 'succeeded'", task),
-		      1, 20),
-	   "the worker ran the discovery task");
+	task = queue_scan("127.0.9.1/32", "", 0);
+	ok(wait_task(task, "succeeded", 20), "the worker ran the discovery task");
 	is(tc_db_value("SELECT s.state FROM assets.scans s WHERE task_id = $1",
 		       task, NULL),
 	   "succeeded", "the scan is succeeded");
@@ -154,21 +171,16 @@ main(void)
 	   "1", "done in one attempt");
 
 	/* A task held by a worker that died: its lease expired. */
-	lost = queue_scan("127.0.9.1/32", "running",
-			  "'worker:gone:1', now() - interval '1 minute'", 1);
-	ok(wait_tasks(tc_printf("t.id = '%s' AND t.state = 'succeeded'", lost),
-		      1, 30),
+	lost = queue_scan("127.0.9.1/32", "worker:gone:1", 1);
+	ok(wait_task(lost, "succeeded", 30),
 	   "a task whose worker died is taken over after its lease");
 	is(tc_db_value("SELECT attempts::text FROM core.tasks WHERE id = $1",
 		       lost, NULL),
 	   "2", "as its second attempt");
 
 	/* Out of attempts: failed with the reason. */
-	dead = queue_scan("127.0.9.1/32", "running",
-			  "'worker:gone:2', now() - interval '1 minute'", 3);
-	ok(wait_tasks(tc_printf("t.id = '%s' AND t.state = 'failed'", dead), 1,
-		      30),
-	   "a task out of attempts is failed");
+	dead = queue_scan("127.0.9.1/32", "worker:gone:2", 3);
+	ok(wait_task(dead, "failed", 30), "a task out of attempts is failed");
 	like(tc_db_value("SELECT error FROM core.tasks WHERE id = $1", dead,
 			 NULL),
 	     "worker lost", "with the reason");
@@ -189,12 +201,15 @@ main(void)
 		_exit(127);
 	}
 	ok(second > 0, "a second worker started");
+	since = tc_db_value("SELECT now()::text", NULL);
 	for (i = 0; i < 40; i++)
-		queue_scan("127.0.9.1/32", "queued", "NULL, NULL", 0);
-	ok(wait_tasks("t.kind = 'discovery.scan' AND t.state = 'succeeded' "
-		      "AND t.created_at > now() - interval '5 minutes'",
-		      42, 60),
-	   "all 40 tasks finished");
+		queue_scan("127.0.9.1/32", "", 0);
+	ok(wait_batch(since, 60), "all 40 tasks finished");
+	cmp_ok(tc_db_count("SELECT count(*) FROM core.tasks WHERE created_at "
+			   ">= $1::timestamptz AND state = 'succeeded' AND "
+			   "attempts = 1",
+			   since, NULL),
+	       "==", 40, "each succeeded in one attempt");
 	cmp_ok(tc_db_count("SELECT count(*) FROM core.tasks WHERE kind = "
 			   "'discovery.scan' AND state = 'succeeded' AND "
 			   "attempts > 1 AND lease_owner IS NULL AND id <> $1",
