@@ -11,7 +11,7 @@
 #include "db.h"
 #include "enc.h"
 #include "apikeys.h"
-#include "list.h"
+#include "page.h"
 #include "problem.h"
 #include "req.h"
 #include "sql.h"
@@ -31,7 +31,7 @@ const struct field apikeys_create_fields[] = {
 
 const struct field apikeys_list_query[] = {
     {"all", FIELD_BOOL, 0, 0, 0, NULL, NULL},
-    LIST_QUERY_FIELDS,
+    PAGE_QUERY_FIELDS,
     {NULL, 0, 0, 0, 0, NULL, NULL}};
 
 static void apikeys_new_id(char uuid[37], char hex[33]);
@@ -129,10 +129,10 @@ apikeys_list(struct req *r)
 	    "id",	  "name",	"role",		"user_id",   "username",
 	    "created_at", "expires_at", "last_used_at", "revoked_at"};
 	const char *all = req_query(r, "all"), *owner = r->who.user_id;
-	char lim[24], off[24];
-	long long limit, offset, total;
+	struct page pg;
+	long long total;
 	json_object *items, *o;
-	PGresult *res, *cnt;
+	PGresult *res;
 	int i, c;
 
 	if (all != NULL && strcmp(all, "true") == 0) {
@@ -142,18 +142,16 @@ apikeys_list(struct req *r)
 				       "keys.");
 		owner = NULL;
 	}
-	if (list_params_or_problem(r, &limit, &offset) < 0)
+	if (page_params_or_problem(r, &pg) < 0)
 		return r->status;
-	snprintf(lim, sizeof(lim), "%lld", limit);
-	snprintf(off, sizeof(off), "%lld", offset);
 	res = db_query_or_problem(r, &sql_apikey_list,
-				  DB_PARAMS(owner, lim, off));
+				  DB_PARAMS(owner, pg.lim, pg.off));
 	if (res == NULL)
 		return r->status;
-	cnt = db_query_or_problem(r, &sql_apikey_count, DB_PARAMS(owner));
-	if (cnt == NULL)
+	total = page_total_or_problem(r, &pg, res, &sql_apikey_count,
+				      DB_PARAMS(owner));
+	if (total < 0)
 		return r->status;
-	total = list_total(PQgetvalue(cnt, 0, 0));
 	items = json_object_new_array();
 	for (i = 0; i < PQntuples(res); i++) {
 		o = json_object_new_object();
@@ -162,7 +160,7 @@ apikeys_list(struct req *r)
 					       apikeys_str(res, i, c));
 		json_object_array_add(items, o);
 	}
-	return list_reply(r, items, total, limit, offset);
+	return page_reply(r, items, total, &pg);
 }
 
 int

@@ -5,7 +5,7 @@
 #include "arena.h"
 #include "audit.h"
 #include "db.h"
-#include "list.h"
+#include "page.h"
 #include "problem.h"
 #include "req.h"
 #include "sessions.h"
@@ -15,7 +15,7 @@
 
 const struct field sessions_list_query[] = {
     {"all", FIELD_BOOL, 0, 0, 0, NULL, NULL},
-    LIST_QUERY_FIELDS,
+    PAGE_QUERY_FIELDS,
     {NULL, 0, 0, 0, 0, NULL, NULL}};
 
 static json_object *sessions_str(const PGresult *res, int row, int col);
@@ -36,10 +36,10 @@ sessions_list(struct req *r)
 	    "created_at",  "last_used_at", "expires_at",
 	    "remote_addr", "user_agent",   "revoked_at"};
 	const char *all = req_query(r, "all"), *owner = r->who.user_id;
-	char lim[24], off[24];
-	long long limit, offset, total;
+	struct page pg;
+	long long total;
 	json_object *items, *o;
-	PGresult *res, *cnt;
+	PGresult *res;
 	int i, c;
 
 	if (all != NULL && strcmp(all, "true") == 0) {
@@ -49,18 +49,16 @@ sessions_list(struct req *r)
 				       "sessions.");
 		owner = NULL;
 	}
-	if (list_params_or_problem(r, &limit, &offset) < 0)
+	if (page_params_or_problem(r, &pg) < 0)
 		return r->status;
-	snprintf(lim, sizeof(lim), "%lld", limit);
-	snprintf(off, sizeof(off), "%lld", offset);
 	res = db_query_or_problem(r, &sql_session_list,
-				  DB_PARAMS(owner, lim, off));
+				  DB_PARAMS(owner, pg.lim, pg.off));
 	if (res == NULL)
 		return r->status;
-	cnt = db_query_or_problem(r, &sql_session_count, DB_PARAMS(owner));
-	if (cnt == NULL)
+	total = page_total_or_problem(r, &pg, res, &sql_session_count,
+				      DB_PARAMS(owner));
+	if (total < 0)
 		return r->status;
-	total = list_total(PQgetvalue(cnt, 0, 0));
 	items = json_object_new_array();
 	for (i = 0; i < PQntuples(res); i++) {
 		o = json_object_new_object();
@@ -73,7 +71,7 @@ sessions_list(struct req *r)
 			strcmp(PQgetvalue(res, i, 0), r->who.session_id) == 0));
 		json_object_array_add(items, o);
 	}
-	return list_reply(r, items, total, limit, offset);
+	return page_reply(r, items, total, &pg);
 }
 
 int

@@ -6,7 +6,7 @@
 #include "arena.h"
 #include "audit.h"
 #include "db.h"
-#include "list.h"
+#include "page.h"
 #include "lockout.h"
 #include "password.h"
 #include "problem.h"
@@ -22,7 +22,7 @@ const struct field users_list_query[] = {
     {"q", FIELD_STRING, 0, 0, 64, NULL, NULL},
     {"role", FIELD_ENUM, 0, 0, 0, users_roles, NULL},
     {"disabled", FIELD_BOOL, 0, 0, 0, NULL, NULL},
-    LIST_QUERY_FIELDS,
+    PAGE_QUERY_FIELDS,
     {NULL, 0, 0, 0, 0, NULL, NULL}};
 
 const struct field users_create_fields[] = {
@@ -95,37 +95,32 @@ users_list(struct req *r)
 {
 	const char *q = req_query(r, "q"), *role = req_query(r, "role");
 	const char *dis = req_query(r, "disabled");
-	char lim[24], off[24];
-	long long limit, offset, total;
+	struct page pg;
+	long long total;
 	json_object *items;
-	PGresult *res, *cnt;
+	PGresult *res;
 	int i;
 
-	if (list_params_or_problem(r, &limit, &offset) < 0)
+	if (page_params_or_problem(r, &pg) < 0)
 		return r->status;
 	if (q != NULL && *q == '\0')
 		q = NULL;
-	snprintf(lim, sizeof(lim), "%lld", limit);
-	snprintf(off, sizeof(off), "%lld", offset);
 	res = db_query_or_problem(r, &sql_user_list,
-				  DB_PARAMS(q, role, dis, lim, off));
+				  DB_PARAMS(q, role, dis, pg.lim, pg.off));
 	if (res == NULL)
 		return r->status;
-	if (PQntuples(res) < limit && (PQntuples(res) > 0 || offset == 0)) {
-		total = offset + PQntuples(res);
-	} else {
-		cnt = q == NULL ? db_query_or_problem(r, &sql_user_count_fast,
-						      DB_PARAMS(role, dis))
-				: db_query_or_problem(r, &sql_user_count,
-						      DB_PARAMS(q, role, dis));
-		if (cnt == NULL)
-			return r->status;
-		total = list_total(PQgetvalue(cnt, 0, 0));
-	}
+	/* Without a text search the trigger-kept counts answer. */
+	total = q == NULL ? page_total_or_problem(r, &pg, res,
+						  &sql_user_count_fast,
+						  DB_PARAMS(role, dis))
+			  : page_total_or_problem(r, &pg, res, &sql_user_count,
+						  DB_PARAMS(q, role, dis));
+	if (total < 0)
+		return r->status;
 	items = json_object_new_array();
 	for (i = 0; i < PQntuples(res); i++)
 		json_object_array_add(items, user_json(res, i));
-	return list_reply(r, items, total, limit, offset);
+	return page_reply(r, items, total, &pg);
 }
 
 int

@@ -1,7 +1,7 @@
-/* Pagination of assets lists: limit, offset or an opaque cursor, and the
- * {items, total, next} answer (the same cursors as the identity lists). */
-#ifndef OC_ASSETS_PAGE_H
-#define OC_ASSETS_PAGE_H
+/* Pagination of every list: limit, offset or an opaque cursor, and the
+ * {items, total, next} answer. */
+#ifndef OC_PAGE_H
+#define OC_PAGE_H
 
 #include <libpq-fe.h>
 #include <json-c/json.h>

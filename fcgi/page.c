@@ -1,4 +1,4 @@
-/* Pagination of assets lists: limit, offset or an opaque cursor, and the
+/* Pagination of every list: limit, offset or an opaque cursor, and the
  * {items, total, next} answer. */
 #include <stdio.h>
 #include <stdlib.h>
