@@ -8,7 +8,6 @@
 
 SHELL := /bin/bash
 .SECONDEXPANSION:
-.SECONDARY:
 CC ?= cc
 
 ifeq ($(SAN),1)
@@ -77,6 +76,9 @@ endif
 FIXTURE_DIRS = $(patsubst %/,%,$(dir $(wildcard tests/fixtures/*/*.c)))
 FIXTURES = $(sort $(FIXTURE_DIRS:tests/fixtures/%=$(BUILD)/fixtures/%))
 fixture_objs = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/fixtures/$(1)/*.c))
+# Found through secondary expansion, the objects would count as
+# intermediate and be deleted after each link.
+.SECONDARY: $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/fixtures/*/*.c))
 $(BUILD)/fixtures/%: $$(call fixture_objs,$$*) $(WORKER_LIB) $(FCGI_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "worker/cidr.h"
+#include "cidr.h"
 #include "worker/scan.h"
 
 #define SCAN_BENCH_MAX_CIDRS 64

@@ -29,16 +29,17 @@ case $RANGE in
 *) oc_die "OC_BENCH_SCAN_RANGE must be a loopback range (127.0.0.0/8)" ;;
 esac
 lib=$BUILD_DIR/lib/libworker.a
+oclib=$BUILD_DIR/lib/liboc.a
 [ -f "$lib" ] || oc_die "$lib not built (run make first)"
 
 # The driver is built here: the Makefile does not build bench/*.c.
 driver=$BUILD_DIR/bench/scan
 mkdir -p "$BUILD_DIR/bench"
 if [ ! -x "$driver" ] || [ "$BENCH_DIR/scan.c" -nt "$driver" ] ||
-	[ "$lib" -nt "$driver" ]; then
+	[ "$lib" -nt "$driver" ] || [ "$oclib" -nt "$driver" ]; then
 	${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror \
 		-I"$OC_ROOT" -I"$OC_ROOT/fcgi" -o "$driver" \
-		"$BENCH_DIR/scan.c" "$lib" -lssl -lcrypto -lpthread
+		"$BENCH_DIR/scan.c" "$lib" "$oclib" -lssl -lcrypto -lpthread
 fi
 
 # Milliseconds of wall time of one run of "$@" (output discarded).

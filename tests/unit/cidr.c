@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "worker/cidr.h"
+#include "cidr.h"
 #include "tests/lib/tap.h"
 
 struct parse_case {
