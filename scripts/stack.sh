@@ -362,8 +362,13 @@ cmd_status() {
 	for pool in "${OC_POOLS[@]}"; do
 		if oc_pid_alive "$OC_VAR/run/$pool.pid" "oc-$pool"; then
 			n=$(pgrep -c -P "$OC_PID" 2>/dev/null || true)
-			printf '%-15s running   pid %s, %s workers\n' "$pool" \
-				"$OC_PID" "${n:-0}"
+			# Pools fork workers; the worker program runs threads.
+			if [ "${n:-0}" -gt 0 ]; then
+				printf '%-15s running   pid %s, %s workers\n' \
+					"$pool" "$OC_PID" "$n"
+			else
+				printf '%-15s running   pid %s\n' "$pool" "$OC_PID"
+			fi
 		else
 			printf '%-15s stopped\n' "$pool"
 			rc=1
