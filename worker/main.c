@@ -234,6 +234,16 @@ main(int argc, char **argv)
 		task_free(t);
 	}
 	pthread_cond_broadcast(&ws.cv);
+	/* Keep the leases of the running tasks alive until they finish, or
+	 * another worker would take them over while they still run. */
+	while (ws.busy > 0) {
+		struct timespec until;
+
+		task_renew(db, ws.held, ws.nheld, cfg.lease_s);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += (cfg.lease_s + 2) / 3;
+		pthread_cond_timedwait(&ws.cv, &ws.mu, &until);
+	}
 	pthread_mutex_unlock(&ws.mu);
 	for (i = 0; i < cfg.worker_threads; i++)
 		pthread_join(threads[i], NULL);
