@@ -262,3 +262,25 @@ target_insert_or_problem(struct req *r, const struct target_in *t)
 			"A target named \"%s\" exists already.", t->name);
 	return res;
 }
+
+PGresult *
+target_lock_or_problem(struct req *r, const char *id, int if_match)
+{
+	PGresult *res;
+
+	if (id == NULL) {
+		problem(r, PROBLEM_NOT_FOUND, "There is no such target.");
+		return NULL;
+	}
+	if (db_begin_or_problem(r) < 0)
+		return NULL;
+	res = db_query_or_problem(r, &sql_target_lock, DB_PARAMS(id));
+	if (res != NULL && PQntuples(res) != 1) {
+		problem(r, PROBLEM_NOT_FOUND, "There is no such target.");
+		return NULL;
+	}
+	if (res != NULL && if_match &&
+	    shape_if_match_or_problem(r, res, 0, SQL_TARGET_VERSION) < 0)
+		return NULL;
+	return res;
+}

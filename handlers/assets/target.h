@@ -56,6 +56,10 @@ int target_cred_suits(const char *protocol, const char *type);
  * the name is taken). */
 PGresult *target_insert_or_problem(struct req *r, const struct target_in *t);
 /* The default port of a protocol. */
+/* In a new transaction: the target row locked FOR UPDATE (sql_target_lock
+ * columns), with If-Match checked when if_match is set. NULL with a
+ * problem set (404 for an unknown or malformed id). */
+PGresult *target_lock_or_problem(struct req *r, const char *id, int if_match);
 long long target_default_port(const char *protocol, int https);
 
 #endif

@@ -148,18 +148,8 @@ targets_patch(struct req *r)
 	char port[16];
 	int forget;
 
-	if (id == NULL)
-		return problem(r, PROBLEM_NOT_FOUND,
-			       "There is no such target.");
-	if (db_begin_or_problem(r) < 0)
-		return r->status;
-	res = db_query_or_problem(r, &sql_target_lock, DB_PARAMS(id));
+	res = target_lock_or_problem(r, id, 1);
 	if (res == NULL)
-		return r->status;
-	if (PQntuples(res) != 1)
-		return problem(r, PROBLEM_NOT_FOUND,
-			       "There is no such target.");
-	if (shape_if_match_or_problem(r, res, 0, SQL_TARGET_VERSION) < 0)
 		return r->status;
 	target_from_row(r, res, 0, &old);
 	t = old;
@@ -227,18 +217,8 @@ targets_delete(struct req *r)
 	const char *id = shape_path_id(r, "id");
 	PGresult *res;
 
-	if (id == NULL)
-		return problem(r, PROBLEM_NOT_FOUND,
-			       "There is no such target.");
-	if (db_begin_or_problem(r) < 0)
-		return r->status;
-	res = db_query_or_problem(r, &sql_target_lock, DB_PARAMS(id));
+	res = target_lock_or_problem(r, id, 1);
 	if (res == NULL)
-		return r->status;
-	if (PQntuples(res) != 1)
-		return problem(r, PROBLEM_NOT_FOUND,
-			       "There is no such target.");
-	if (shape_if_match_or_problem(r, res, 0, SQL_TARGET_VERSION) < 0)
 		return r->status;
 	if (db_query_or_problem(r, &sql_target_delete, DB_PARAMS(id)) == NULL ||
 	    audit_or_problem(r, "target.delete", "target", id,
@@ -257,17 +237,9 @@ targets_hostkey_accept(struct req *r)
 	const char *fp = valid_str(r->body, "fingerprint");
 	PGresult *cur, *res;
 
-	if (id == NULL)
-		return problem(r, PROBLEM_NOT_FOUND,
-			       "There is no such target.");
-	if (db_begin_or_problem(r) < 0)
-		return r->status;
-	cur = db_query_or_problem(r, &sql_target_lock, DB_PARAMS(id));
+	cur = target_lock_or_problem(r, id, 0);
 	if (cur == NULL)
 		return r->status;
-	if (PQntuples(cur) != 1)
-		return problem(r, PROBLEM_NOT_FOUND,
-			       "There is no such target.");
 	if (PQgetisnull(cur, 0, SQL_TARGET_HOSTKEY_PENDING))
 		return problem(r, PROBLEM_CONFLICT,
 			       "No changed host key is waiting for "
@@ -296,17 +268,9 @@ targets_hostkey_forget(struct req *r)
 	const char *id = shape_path_id(r, "id");
 	PGresult *cur, *res;
 
-	if (id == NULL)
-		return problem(r, PROBLEM_NOT_FOUND,
-			       "There is no such target.");
-	if (db_begin_or_problem(r) < 0)
-		return r->status;
-	cur = db_query_or_problem(r, &sql_target_lock, DB_PARAMS(id));
+	cur = target_lock_or_problem(r, id, 0);
 	if (cur == NULL)
 		return r->status;
-	if (PQntuples(cur) != 1)
-		return problem(r, PROBLEM_NOT_FOUND,
-			       "There is no such target.");
 	res = db_query_or_problem(r, &sql_target_hostkey_forget,
 				  DB_PARAMS(id, shape_by(r), shape_by_name(r)));
 	if (res == NULL ||

@@ -12,6 +12,7 @@
 #include "req.h"
 #include "shape.h"
 #include "sql.h"
+#include "target.h"
 #include "tests_route.h"
 
 /* The most targets one request may test. */
@@ -38,17 +39,9 @@ tests_route_one(struct req *r)
 	json_object *o, *after;
 	PGresult *res;
 
-	if (id == NULL)
-		return problem(r, PROBLEM_NOT_FOUND,
-			       "There is no such target.");
-	if (db_begin_or_problem(r) < 0)
-		return r->status;
-	res = db_query_or_problem(r, &sql_target_lock, DB_PARAMS(id));
+	res = target_lock_or_problem(r, id, 0);
 	if (res == NULL)
 		return r->status;
-	if (PQntuples(res) != 1)
-		return problem(r, PROBLEM_NOT_FOUND,
-			       "There is no such target.");
 	if (strcmp(PQgetvalue(res, 0, SQL_TARGET_ENABLED), "t") != 0)
 		return problem(r, PROBLEM_CONFLICT,
 			       "The target is disabled; enable it to test it.");
