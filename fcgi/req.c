@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "problem.h"
 #include "req.h"
 
 static void req_json_put(void *o);
@@ -96,4 +97,28 @@ req_cookie(const struct req *r, const char *name)
 		p = end;
 	}
 	return NULL;
+}
+
+int
+req_if_match_or_problem(struct req *r, const char *version)
+{
+	const char *m = r->if_match;
+	size_t n = strlen(version);
+
+	if (m == NULL || *m == '\0')
+		return 0;
+	while (*m == ' ')
+		m++;
+	if (strcmp(m, "*") == 0)
+		return 0;
+	if (strncmp(m, "W/", 2) == 0)
+		m += 2;
+	if (m[0] == '"' && strncmp(m + 1, version, n) == 0 && m[n + 1] == '"' &&
+	    (m[n + 2] == '\0' || m[n + 2] == ' '))
+		return 0;
+	return problem(r, PROBLEM_PRECONDITION_FAILED,
+		       "It has changed since you read it (now version %s); "
+		       "read it again.",
+		       version),
+	       -1;
 }

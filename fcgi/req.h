@@ -80,6 +80,10 @@ void req_header_add(struct req *r, const char *name, const char *value);
 int req_reply(struct req *r, int status, json_object *o);
 /* A value of the Cookie header, or NULL. Arena memory. */
 const char *req_cookie(const struct req *r, const char *name);
+/* Checks the request's If-Match against the entity's current version
+ * (ETag "\"<version>\""; "*" and weak tags accepted; no header passes).
+ * 412 problem and -1 when it is stale. */
+int req_if_match_or_problem(struct req *r, const char *version);
 /* Registers o for json_object_put at the end of the request; returns o. */
 json_object *req_own(struct req *r, json_object *o);
 

@@ -76,26 +76,8 @@ user_etag(struct req *r, const PGresult *res, int row)
 int
 user_if_match_or_problem(struct req *r, const PGresult *res, int row)
 {
-	const char *m = r->if_match,
-		   *v = PQgetvalue(res, row, SQL_USER_VERSION);
-	size_t n = strlen(v);
-
-	if (m == NULL || *m == '\0')
-		return 0;
-	while (*m == ' ')
-		m++;
-	if (strcmp(m, "*") == 0)
-		return 0;
-	if (strncmp(m, "W/", 2) == 0)
-		m += 2;
-	if (m[0] == '"' && strncmp(m + 1, v, n) == 0 && m[n + 1] == '"' &&
-	    (m[n + 2] == '\0' || m[n + 2] == ' '))
-		return 0;
-	return problem(r, PROBLEM_PRECONDITION_FAILED,
-		       "The user has changed since you read it (now version "
-		       "%s); read it again.",
-		       v),
-	       -1;
+	return req_if_match_or_problem(r, PQgetvalue(res, row,
+						      SQL_USER_VERSION));
 }
 
 char *
