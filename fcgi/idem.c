@@ -23,13 +23,16 @@ static const struct db_stmt idem_expire = {
 	0};
 
 /* $1 principal, $2 key, $3 route, $4 request hash. A row comes back only
- * when this request claimed the key; a concurrent claim waits on the
- * primary key until the other transaction ends. */
+ * when this request claimed the key (new, or older than 24 h and not yet
+ * deleted); a concurrent claim waits on the primary key until the other
+ * transaction ends. */
 static const struct db_stmt idem_claim = {
 	"idem_claim",
-	"INSERT INTO core.idempotency_keys (principal, key, route, "
+	"INSERT INTO core.idempotency_keys AS k (principal, key, route, "
 	"request_sha256, status) VALUES ($1, $2, $3, $4, 0) "
-	"ON CONFLICT (principal, key) DO NOTHING RETURNING 1",
+	"ON CONFLICT (principal, key) DO UPDATE SET route = $3, "
+	"request_sha256 = $4, status = 0, body = NULL, created_at = now() "
+	"WHERE k.created_at < now() - interval '24 hours' RETURNING 1",
 	4};
 
 static const struct db_stmt idem_get = {

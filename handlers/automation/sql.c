@@ -199,7 +199,7 @@ const struct db_stmt sql_file_delete = {
 	"AND p->>'type' = 'secret'), '[]'::jsonb) END"
 
 #define RUN_JSON \
-	"jsonb_build_object('id', r.id, 'job_id', r.job_id, " \
+	"(jsonb_build_object('id', r.id, 'job_id', r.job_id, " \
 	"'job_version', r.job_version, 'job_name', r.job_name, " \
 	"'state', r.state, 'params', r.params, " \
 	"'secret_params', " RUN_SECRET_NAMES ", " \
@@ -215,10 +215,10 @@ const struct db_stmt sql_file_delete = {
 	"'created_at', " TS("r.created_at") ", " \
 	"'started_at', " TS("r.started_at") ", " \
 	"'finished_at', " TS("r.finished_at") ", " \
-	"'duration_ms', " MS("r.started_at", "r.finished_at") ")"
+	"'duration_ms', " MS("r.started_at", "r.finished_at") "))"
 
 #define STEP_JSON \
-	"jsonb_build_object('id', s.id, 'step_id', s.step_id, " \
+	"(jsonb_build_object('id', s.id, 'step_id', s.step_id, " \
 	"'step_type', s.step_type, 'attempt', s.attempt, 'state', s.state, " \
 	"'exit_code', s.exit_code, 'exit_signal', s.exit_signal, " \
 	"'stdout', s.stdout, 'stderr', s.stderr, " \
@@ -227,7 +227,7 @@ const struct db_stmt sql_file_delete = {
 	"'error', s.error) || jsonb_build_object(" \
 	"'started_at', " TS("s.started_at") ", " \
 	"'finished_at', " TS("s.finished_at") ", " \
-	"'duration_ms', " MS("s.started_at", "s.finished_at") ")"
+	"'duration_ms', " MS("s.started_at", "s.finished_at") "))"
 
 #define TARGET_JSON \
 	"jsonb_build_object('id', t.id, 'target_id', t.target_id, " \
