@@ -17,35 +17,35 @@
 #define IDEM_KEY_MAX 255
 
 static const struct db_stmt idem_expire = {
-	"idem_expire",
-	"DELETE FROM core.idempotency_keys "
-	"WHERE created_at < now() - interval '24 hours'",
-	0};
+    "idem_expire",
+    "DELETE FROM core.idempotency_keys "
+    "WHERE created_at < now() - interval '24 hours'",
+    0};
 
 /* $1 principal, $2 key, $3 route, $4 request hash. A row comes back only
  * when this request claimed the key (new, or older than 24 h and not yet
  * deleted); a concurrent claim waits on the primary key until the other
  * transaction ends. */
 static const struct db_stmt idem_claim = {
-	"idem_claim",
-	"INSERT INTO core.idempotency_keys AS k (principal, key, route, "
-	"request_sha256, status) VALUES ($1, $2, $3, $4, 0) "
-	"ON CONFLICT (principal, key) DO UPDATE SET route = $3, "
-	"request_sha256 = $4, status = 0, body = NULL, created_at = now() "
-	"WHERE k.created_at < now() - interval '24 hours' RETURNING 1",
-	4};
+    "idem_claim",
+    "INSERT INTO core.idempotency_keys AS k (principal, key, route, "
+    "request_sha256, status) VALUES ($1, $2, $3, $4, 0) "
+    "ON CONFLICT (principal, key) DO UPDATE SET route = $3, "
+    "request_sha256 = $4, status = 0, body = NULL, created_at = now() "
+    "WHERE k.created_at < now() - interval '24 hours' RETURNING 1",
+    4};
 
 static const struct db_stmt idem_get = {
-	"idem_get",
-	"SELECT route, request_sha256, status, body::text "
-	"FROM core.idempotency_keys WHERE principal = $1 AND key = $2",
-	2};
+    "idem_get",
+    "SELECT route, request_sha256, status, body::text "
+    "FROM core.idempotency_keys WHERE principal = $1 AND key = $2",
+    2};
 
 static const struct db_stmt idem_set = {
-	"idem_set",
-	"UPDATE core.idempotency_keys SET status = $3::integer, "
-	"body = $4::jsonb WHERE principal = $1 AND key = $2",
-	4};
+    "idem_set",
+    "UPDATE core.idempotency_keys SET status = $3::integer, "
+    "body = $4::jsonb WHERE principal = $1 AND key = $2",
+    4};
 
 static const char *idem_principal(const struct req *r);
 static int idem_key_ok(const char *k);
@@ -55,7 +55,7 @@ static const char *
 idem_principal(const struct req *r)
 {
 	return r->who.api_key_id[0] != '\0' ? r->who.api_key_id
-					     : r->who.user_id;
+					    : r->who.user_id;
 }
 
 static int
@@ -158,11 +158,11 @@ idem_store(struct req *r, int status, json_object *body)
 		return 0;
 	snprintf(st, sizeof(st), "%d", status);
 	if (db_query_or_problem(
-		    r, &idem_set,
-		    DB_PARAMS(idem_principal(r), r->idempotency_key, st,
-			      body != NULL ? json_object_to_json_string_ext(
-						     body, JSON_C_TO_STRING_PLAIN)
-					   : NULL)) == NULL)
+		r, &idem_set,
+		DB_PARAMS(idem_principal(r), r->idempotency_key, st,
+			  body != NULL ? json_object_to_json_string_ext(
+					     body, JSON_C_TO_STRING_PLAIN)
+				       : NULL)) == NULL)
 		return -1;
 	return 0;
 }

@@ -65,7 +65,7 @@ const char *
 auto_text(struct req *r, json_object *o)
 {
 	return arena_strdup(r->arena, json_object_to_json_string_ext(
-					      o, JSON_C_TO_STRING_PLAIN));
+					  o, JSON_C_TO_STRING_PLAIN));
 }
 
 void
@@ -108,9 +108,9 @@ auto_reply_bytes(struct req *r, const char *hex, const char *name,
 		if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20 ||
 		    *p == 0x7f)
 			*p = '_';
-	req_header_add(r, "Content-Disposition",
-		       arena_printf(r->arena, "attachment; filename=\"%s\"",
-				    safe));
+	req_header_add(
+	    r, "Content-Disposition",
+	    arena_printf(r->arena, "attachment; filename=\"%s\"", safe));
 	req_header_add(r, "X-Content-Type-Options", "nosniff");
 	r->text_out = out;
 	r->text_len = n;

@@ -92,11 +92,10 @@ files_upload(struct req *r)
 		0 ||
 	    db_commit_or_problem(r) < 0)
 		return r->status;
-	req_header_add(
-	    r, "Location",
-	    arena_printf(r->arena, "/api/v1/jobs/%s/files/%s", job,
-			 json_object_get_string(
-			     json_object_object_get(after, "id"))));
+	req_header_add(r, "Location",
+		       arena_printf(r->arena, "/api/v1/jobs/%s/files/%s", job,
+				    json_object_get_string(
+					json_object_object_get(after, "id"))));
 	return req_reply(r, 201, json_object_get(after));
 }
 

@@ -48,23 +48,31 @@ static const char *const jobcheck_param_types[] = {
     "string", "integer", "boolean", "choice", "secret", NULL};
 static const char *const jobcheck_edge_names[] = {"on_success", "on_failure",
 						  "always"};
-static const char *const jobcheck_step_keys[] = {
-    "id",	"type",	      "name",	    "inputs", "timeout_s",
-    "retries",	"retry_backoff_s", "on_success", "on_failure", "always",
-    "position", NULL};
+static const char *const jobcheck_step_keys[] = {"id",
+						 "type",
+						 "name",
+						 "inputs",
+						 "timeout_s",
+						 "retries",
+						 "retry_backoff_s",
+						 "on_success",
+						 "on_failure",
+						 "always",
+						 "position",
+						 NULL};
 static const char *const jobcheck_param_keys[] = {
-    "name", "type", "required", "default", "regex",
-    "description", "min", "max", "choices", NULL};
+    "name",	   "type", "required", "default", "regex",
+    "description", "min",  "max",      "choices", NULL};
 
 /* What the checks of one job share. */
 struct jc {
 	struct req *r;
 	json_object *steps, *params;
 	int nsteps;
-	const char *ids[JC_MAX_STEPS];		    /* valid ids, or NULL */
-	unsigned char adj[JC_MAX_STEPS][JC_MAX_STEPS];	  /* edge i -> j */
+	const char *ids[JC_MAX_STEPS];		       /* valid ids, or NULL */
+	unsigned char adj[JC_MAX_STEPS][JC_MAX_STEPS]; /* edge i -> j */
 	unsigned char reach[JC_MAX_STEPS][JC_MAX_STEPS]; /* path i ->+ j */
-	int start;				    /* index, or -1 */
+	int start;					 /* index, or -1 */
 	int bad;
 };
 
@@ -78,7 +86,7 @@ struct jc_scan {
 static int jc_in(const char *const *list, const char *s);
 static int jc_name_ok(const char *s, int step_id);
 static int jc_err(struct jc *c, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static int jc_is_int(json_object *v, long long *out);
 static int jc_step_index(const struct jc *c, const char *id);
 static const char *jc_param_type(json_object *p);
@@ -158,8 +166,8 @@ jc_is_int(json_object *v, long long *out)
 		return 0;
 	errno = 0;
 	*out = json_object_get_int64(v);
-	if (errno != 0 || (*out == INT64_MAX && json_object_get_uint64(v) !=
-						      (uint64_t)INT64_MAX))
+	if (errno != 0 || (*out == INT64_MAX &&
+			   json_object_get_uint64(v) != (uint64_t)INT64_MAX))
 		return 0;
 	return 1;
 }
@@ -256,11 +264,11 @@ jc_value(struct req *r, json_object *p, json_object *v, const char *path,
 	if (strcmp(type, "choice") == 0) {
 		ch = json_object_object_get(p, "choices");
 		len = ch != NULL && json_object_is_type(ch, json_type_array)
-			      ? json_object_array_length(ch)
-			      : 0;
+			  ? json_object_array_length(ch)
+			  : 0;
 		for (i = 0; i < len; i++)
 			if (strcmp(json_object_get_string(
-					   json_object_array_get_idx(ch, i)),
+				       json_object_array_get_idx(ch, i)),
 				   s) == 0)
 				return;
 		problem_field(r, path, "is not one of the choices");
@@ -312,8 +320,8 @@ jc_params(struct jc *c)
 		}
 		v = json_object_object_get(p, "name");
 		name = v != NULL && json_object_is_type(v, json_type_string)
-			       ? json_object_get_string(v)
-			       : NULL;
+			   ? json_object_get_string(v)
+			   : NULL;
 		if (name == NULL || !jc_name_ok(name, 0))
 			jc_err(c, arena_printf(c->r->arena, "%s.name", path),
 			       "must match ^[A-Za-z_][A-Za-z0-9_]{0,63}$");
@@ -326,17 +334,16 @@ jc_params(struct jc *c)
 					jc_err(c,
 					       arena_printf(c->r->arena,
 							    "%s.name", path),
-					       "duplicates parameters[%zu]",
-					       j);
+					       "duplicates parameters[%zu]", j);
 					break;
 				}
 			}
 		v = json_object_object_get(p, "type");
 		type = v != NULL && json_object_is_type(v, json_type_string)
-			       ? json_object_get_string(v)
-			       : NULL;
-		if (v != NULL && (type == NULL ||
-				  !jc_in(jobcheck_param_types, type))) {
+			   ? json_object_get_string(v)
+			   : NULL;
+		if (v != NULL &&
+		    (type == NULL || !jc_in(jobcheck_param_types, type))) {
 			jc_err(c, arena_printf(c->r->arena, "%s.type", path),
 			       "must be string, integer, boolean, choice or "
 			       "secret");
@@ -352,17 +359,17 @@ jc_params(struct jc *c)
 		v = json_object_object_get(p, "description");
 		if (v != NULL && (!json_object_is_type(v, json_type_string) ||
 				  json_object_get_string_len(v) > 1024))
-			jc_err(c,
-			       arena_printf(c->r->arena, "%s.description",
-					    path),
-			       "must be a string of at most 1024 bytes");
+			jc_err(
+			    c,
+			    arena_printf(c->r->arena, "%s.description", path),
+			    "must be a string of at most 1024 bytes");
 		/* regex: string only */
 		if (json_object_object_get_ex(p, "regex", &v) && v != NULL) {
 			re = json_object_is_type(v, json_type_string)
-				     ? json_object_get_string(v)
-				     : NULL;
-			path = arena_printf(c->r->arena, "parameters[%zu].regex",
-					    i);
+				 ? json_object_get_string(v)
+				 : NULL;
+			path = arena_printf(c->r->arena,
+					    "parameters[%zu].regex", i);
 			if (strcmp(type, "string") != 0)
 				jc_err(c, path,
 				       "only string parameters have a regex");
@@ -372,10 +379,11 @@ jc_params(struct jc *c)
 				rc = regcomp(&rx, re, REG_EXTENDED | REG_NOSUB);
 				if (rc != 0) {
 					regerror(rc, &rx, msg, sizeof(msg));
-					jc_err(c, path,
-					       "is not a POSIX extended regular "
-					       "expression: %s",
-					       msg);
+					jc_err(
+					    c, path,
+					    "is not a POSIX extended regular "
+					    "expression: %s",
+					    msg);
 				} else
 					regfree(&rx);
 			}
@@ -397,10 +405,10 @@ jc_params(struct jc *c)
 				jc_err(c, path, "must be an integer");
 		}
 		if (lo > hi)
-			jc_err(c,
-			       arena_printf(c->r->arena, "parameters[%zu].max",
-					    i),
-			       "must not be below min");
+			jc_err(
+			    c,
+			    arena_printf(c->r->arena, "parameters[%zu].max", i),
+			    "must not be below min");
 		/* choices: choice only, and required there */
 		path = arena_printf(c->r->arena, "parameters[%zu].choices", i);
 		ch = json_object_object_get(p, "choices");
@@ -428,11 +436,11 @@ jc_params(struct jc *c)
 					break;
 				}
 				for (k = 0; k < j; k++)
-					if (strcmp(json_object_get_string(v),
-						   json_object_get_string(
-							   json_object_array_get_idx(
-								   ch, k))) ==
-					    0)
+					if (strcmp(
+						json_object_get_string(v),
+						json_object_get_string(
+						    json_object_array_get_idx(
+							ch, k))) == 0)
 						break;
 				if (k < j) {
 					jc_err(c, path, "item %zu repeats", j);
@@ -471,8 +479,8 @@ jc_ids(struct jc *c)
 		}
 		v = json_object_object_get(s, "id");
 		id = v != NULL && json_object_is_type(v, json_type_string)
-			     ? json_object_get_string(v)
-			     : NULL;
+			 ? json_object_get_string(v)
+			 : NULL;
 		if (id == NULL || !jc_name_ok(id, 1)) {
 			jc_err(c, arena_printf(c->r->arena, "steps[%d].id", i),
 			       "must match ^[a-z][a-z0-9_]{0,63}$");
@@ -503,7 +511,7 @@ jc_edges(struct jc *c)
 			continue;
 		for (k = 0; k < 3; k++) {
 			if (!json_object_object_get_ex(
-				    s, jobcheck_edge_names[k], &e) ||
+				s, jobcheck_edge_names[k], &e) ||
 			    e == NULL)
 				continue;
 			path = arena_printf(c->r->arena, "steps[%d].%s", i,
@@ -520,11 +528,10 @@ jc_edges(struct jc *c)
 			for (x = 0; x < n; x++) {
 				v = json_object_array_get_idx(e, x);
 				j = v != NULL && json_object_is_type(
-							 v, json_type_string)
-					    ? jc_step_index(
-						      c,
-						      json_object_get_string(v))
-					    : -1;
+						     v, json_type_string)
+					? jc_step_index(
+					      c, json_object_get_string(v))
+					: -1;
 				if (j < 0) {
 					jc_err(c,
 					       arena_printf(c->r->arena,
@@ -697,8 +704,7 @@ jc_input(struct jc *c, int i, const struct steptype *t,
 		     strspn(s, "01234567") != strlen(s)))
 			jc_err(c, path, "must be octal like \"0644\"");
 		if (strcmp(t->name, "http.request") == 0 &&
-		    strcmp(in->name, "url") == 0 &&
-		    strncmp(s, "{{", 2) != 0 &&
+		    strcmp(in->name, "url") == 0 && strncmp(s, "{{", 2) != 0 &&
 		    strncmp(s, "http://", 7) != 0 &&
 		    strncmp(s, "https://", 8) != 0)
 			jc_err(c, path, "must be an http:// or https:// URL");
@@ -731,7 +737,7 @@ jc_input(struct jc *c, int i, const struct steptype *t,
 			if (val == NULL ||
 			    !json_object_is_type(val, json_type_string) ||
 			    strpbrk(json_object_get_string(val), "\r\n") !=
-				    NULL) {
+				NULL) {
 				jc_err(c, kp, "must be a one-line string");
 				continue;
 			}
@@ -782,14 +788,15 @@ jc_step(struct jc *c, int i, json_object *s)
 	{
 		(void)val;
 		if (!jc_in(jobcheck_step_keys, key))
-			jc_err(c, arena_printf(c->r->arena, "steps[%d].%s", i,
-					       key),
-			       "is not a known field");
+			jc_err(
+			    c,
+			    arena_printf(c->r->arena, "steps[%d].%s", i, key),
+			    "is not a known field");
 	}
 	v = json_object_object_get(s, "type");
 	type = v != NULL && json_object_is_type(v, json_type_string)
-		       ? json_object_get_string(v)
-		       : NULL;
+		   ? json_object_get_string(v)
+		   : NULL;
 	t = type != NULL ? steptype_find(type) : NULL;
 	if (t == NULL)
 		jc_err(c, arena_printf(c->r->arena, "steps[%d].type", i),
@@ -806,8 +813,7 @@ jc_step(struct jc *c, int i, json_object *s)
 		jc_err(c, arena_printf(c->r->arena, "steps[%d].position", i),
 		       "must be an object");
 	for (k = 0; k < sizeof(nums) / sizeof(nums[0]); k++) {
-		if (!json_object_object_get_ex(s, nums[k].key, &v) ||
-		    v == NULL)
+		if (!json_object_object_get_ex(s, nums[k].key, &v) || v == NULL)
 			continue;
 		if (!jc_is_int(v, &n) || n < nums[k].min || n > nums[k].max)
 			jc_err(c,
@@ -816,8 +822,8 @@ jc_step(struct jc *c, int i, json_object *s)
 			       "must be an integer from %lld to %lld",
 			       nums[k].min, nums[k].max);
 	}
-	if (json_object_object_get_ex(s, "inputs", &inputs) &&
-	    inputs != NULL && !json_object_is_type(inputs, json_type_object)) {
+	if (json_object_object_get_ex(s, "inputs", &inputs) && inputs != NULL &&
+	    !json_object_is_type(inputs, json_type_object)) {
 		jc_err(c, arena_printf(c->r->arena, "steps[%d].inputs", i),
 		       "must be an object");
 		return;
@@ -931,10 +937,10 @@ jobcheck_selection(struct req *r, json_object *sel, const char *path,
 	{
 		(void)val;
 		if (!jc_in(keys, key)) {
-			problem_field(r, arena_printf(r->arena, "%s.%s", path,
-						      key),
-				      "is not a known field (targets, groups, "
-				      "tags)");
+			problem_field(
+			    r, arena_printf(r->arena, "%s.%s", path, key),
+			    "is not a known field (targets, groups, "
+			    "tags)");
 			bad = 1;
 		}
 	}
@@ -953,18 +959,17 @@ jobcheck_selection(struct req *r, json_object *sel, const char *path,
 		okk = 1;
 		for (i = 0; i < n; i++) {
 			v = json_object_array_get_idx(a, i);
-			s = v != NULL && json_object_is_type(v, json_type_string)
-				    ? json_object_get_string(v)
-				    : NULL;
-			if (k < 2 ? (s == NULL || !valid_uuid(s))
-				  : (s == NULL || *s == '\0' ||
-				     strlen(s) > 64 ||
-				     strpbrk(s, " \t\r\n,") != NULL)) {
-				problem_field(r,
-					      arena_printf(r->arena, "%s[%zu]",
-							   kp, i),
-					      k < 2 ? "must be a UUID"
-						    : "must be a tag");
+			s = v != NULL &&
+				    json_object_is_type(v, json_type_string)
+				? json_object_get_string(v)
+				: NULL;
+			if (k < 2
+				? (s == NULL || !valid_uuid(s))
+				: (s == NULL || *s == '\0' || strlen(s) > 64 ||
+				   strpbrk(s, " \t\r\n,") != NULL)) {
+				problem_field(
+				    r, arena_printf(r->arena, "%s[%zu]", kp, i),
+				    k < 2 ? "must be a UUID" : "must be a tag");
 				bad = 1;
 				okk = 0;
 			}
@@ -974,9 +979,9 @@ jobcheck_selection(struct req *r, json_object *sel, const char *path,
 		if (!okk || n == 0 || missing[k] == NULL)
 			continue;
 		res = db_query_or_problem(
-			r, missing[k],
-			DB_PARAMS(json_object_to_json_string_ext(
-				a, JSON_C_TO_STRING_PLAIN)));
+		    r, missing[k],
+		    DB_PARAMS(json_object_to_json_string_ext(
+			a, JSON_C_TO_STRING_PLAIN)));
 		if (res == NULL)
 			return -1;
 		for (row = 0; row < PQntuples(res); row++) {
@@ -1006,7 +1011,8 @@ jobcheck_or_problem(struct req *r, json_object *def)
 	if (start != NULL) {
 		c->start = jc_step_index(c, start);
 		if (c->start < 0)
-			jc_err(c, "start", "is not the id of a step of this job");
+			jc_err(c, "start",
+			       "is not the id of a step of this job");
 	} else if (c->nsteps > 0 && c->ids[0] != NULL) {
 		c->start = 0;
 	}
@@ -1037,17 +1043,16 @@ jobparams_validate_or_problem(struct req *r, json_object *definition,
 		{
 			(void)val;
 			if (jc_param_named(defs, key) == NULL) {
-				problem_field(r,
-					      arena_printf(r->arena,
-							   "params.%s", key),
-					      "is not a parameter of this job");
+				problem_field(
+				    r, arena_printf(r->arena, "params.%s", key),
+				    "is not a parameter of this job");
 				bad = 1;
 			}
 		}
 	}
 	n = defs != NULL && json_object_is_type(defs, json_type_array)
-		    ? json_object_array_length(defs)
-		    : 0;
+		? json_object_array_length(defs)
+		: 0;
 	for (i = 0; i < n; i++) {
 		p = json_object_array_get_idx(defs, i);
 		name = valid_str(p, "name");

@@ -177,8 +177,7 @@ jobs_put(struct req *r)
 
 	if (id == NULL)
 		return problem(r, PROBLEM_NOT_FOUND, "There is no such job.");
-	if (jobs_need_if_match_or_problem(r) < 0 ||
-	    db_begin_or_problem(r) < 0)
+	if (jobs_need_if_match_or_problem(r) < 0 || db_begin_or_problem(r) < 0)
 		return r->status;
 	res = db_query_or_problem(r, &sql_job_lock, DB_PARAMS(id));
 	if (res == NULL)
@@ -213,8 +212,7 @@ jobs_delete(struct req *r)
 
 	if (id == NULL)
 		return problem(r, PROBLEM_NOT_FOUND, "There is no such job.");
-	if (jobs_need_if_match_or_problem(r) < 0 ||
-	    db_begin_or_problem(r) < 0)
+	if (jobs_need_if_match_or_problem(r) < 0 || db_begin_or_problem(r) < 0)
 		return r->status;
 	res = db_query_or_problem(r, &sql_job_lock, DB_PARAMS(id));
 	if (res == NULL)

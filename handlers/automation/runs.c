@@ -23,8 +23,7 @@
 #define RUNS_LOG_MAX 5000
 
 static const char *const runs_states[] = {
-    "queued", "running", "succeeded", "failed", "canceled", "timed_out",
-    NULL};
+    "queued", "running", "succeeded", "failed", "canceled", "timed_out", NULL};
 
 const struct field runs_create_fields[] = {
     {"params", FIELD_OBJECT, FIELD_NULLABLE, 0, 0, NULL, NULL},
@@ -198,10 +197,14 @@ runs_list(struct req *r)
 		return r->status;
 	{
 		const char *const params[] = {
-		    runs_lower(r, req_query(r, "job")), req_query(r, "status"),
+		    runs_lower(r, req_query(r, "job")),
+		    req_query(r, "status"),
 		    runs_lower(r, req_query(r, "created_by")),
 		    runs_lower(r, req_query(r, "schedule")),
-		    req_query(r, "since"), req_query(r, "until"), p.lim, p.off};
+		    req_query(r, "since"),
+		    req_query(r, "until"),
+		    p.lim,
+		    p.off};
 
 		res = db_query_or_problem(r, &sql_run_list, params);
 		if (res == NULL)

@@ -13,11 +13,10 @@ static struct tc_res *post_key(const char *path, const char *tok,
 static struct tc_res *
 post_key(const char *path, const char *tok, const char *body, const char *key)
 {
-	return tc_req_opt("POST", path, tok, body,
-			  &(struct tc_opt){.headers = (const char *const[]){
-					       tc_printf("Idempotency-Key: %s",
-							 key),
-					       NULL}});
+	return tc_req_opt(
+	    "POST", path, tok, body,
+	    &(struct tc_opt){.headers = (const char *const[]){
+				 tc_printf("Idempotency-Key: %s", key), NULL}});
 }
 
 int

@@ -73,7 +73,8 @@ main(void)
 	is(tc_str(r, "current_version"), "1", "... version 1");
 	is(tc_header(r, "ETag"), "\"1\"", "... ETag \"1\"");
 	like(tc_header(r, "Location"), "^/api/v1/jobs/", "... Location");
-	is(tc_str(r, "definition.start"), "wait", "start defaults to the first");
+	is(tc_str(r, "definition.start"), "wait",
+	   "start defaults to the first");
 	is(tc_str(r, "definition.max_parallel"), "10", "max_parallel default");
 	is(tc_str(r, "definition.timeout_s"), "3600", "timeout_s default");
 	is(tc_str(r, "definition.step_timeout_s"), "600",
@@ -107,8 +108,8 @@ main(void)
 		       &(struct tc_opt){.headers = (const char *const[]){
 					    "If-Match: \"7\"", NULL}});
 	tc_problem_is(r, 412, "precondition-failed", "PUT with a stale ETag");
-	r = tc_req_opt("PUT", tc_printf("/api/v1/jobs/%s", id),
-		       viewer->token, job_body(name, "2"),
+	r = tc_req_opt("PUT", tc_printf("/api/v1/jobs/%s", id), viewer->token,
+		       job_body(name, "2"),
 		       &(struct tc_opt){.headers = (const char *const[]){
 					    "If-Match: \"1\"", NULL}});
 	tc_problem_is(r, 403, "forbidden", "a viewer cannot edit");
@@ -168,21 +169,19 @@ main(void)
 		      "bad-request", "unknown query parameter");
 
 	/* Attachments. */
-	r = tc_req_opt("POST",
-		       tc_printf("/api/v1/jobs/%s/files?name=app.bin", id),
-		       viewer->token, NULL,
-		       &(struct tc_opt){.raw = content,
-					.raw_len = clen,
-					.content_type =
-					    "application/octet-stream"});
+	r = tc_req_opt(
+	    "POST", tc_printf("/api/v1/jobs/%s/files?name=app.bin", id),
+	    viewer->token, NULL,
+	    &(struct tc_opt){.raw = content,
+			     .raw_len = clen,
+			     .content_type = "application/octet-stream"});
 	tc_problem_is(r, 403, "forbidden", "a viewer cannot upload");
-	r = tc_req_opt("POST",
-		       tc_printf("/api/v1/jobs/%s/files?name=app.bin", id), tok,
-		       NULL,
-		       &(struct tc_opt){.raw = content,
-					.raw_len = clen,
-					.content_type =
-					    "application/octet-stream"});
+	r = tc_req_opt(
+	    "POST", tc_printf("/api/v1/jobs/%s/files?name=app.bin", id), tok,
+	    NULL,
+	    &(struct tc_opt){.raw = content,
+			     .raw_len = clen,
+			     .content_type = "application/octet-stream"});
 	tc_status_is(r, 201, "upload a file");
 	fid = tc_str(r, "id");
 	cmp_ok(tc_int(r, "size", -1), "==", (long long)clen, "... its size");
@@ -190,23 +189,23 @@ main(void)
 	   tc_db_value("SELECT encode(sha256(decode($1, 'hex')), 'hex')",
 		       "6c696e65206f6e650a0062696e617279ff0120656e64", NULL),
 	   "... its SHA-256");
-	r = tc_req_opt("POST",
-		       tc_printf("/api/v1/jobs/%s/files?name=app.bin", id), tok,
-		       NULL,
-		       &(struct tc_opt){.raw = "x", .raw_len = 1,
-					.content_type = "text/plain"});
+	r = tc_req_opt(
+	    "POST", tc_printf("/api/v1/jobs/%s/files?name=app.bin", id), tok,
+	    NULL,
+	    &(struct tc_opt){
+		.raw = "x", .raw_len = 1, .content_type = "text/plain"});
 	tc_problem_is(r, 409, "conflict", "the same name twice");
-	r = tc_req_opt("POST",
-		       tc_printf("/api/v1/jobs/%s/files?name=a%%2Fb", id), tok,
-		       NULL,
-		       &(struct tc_opt){.raw = "x", .raw_len = 1,
-					.content_type = "text/plain"});
+	r = tc_req_opt(
+	    "POST", tc_printf("/api/v1/jobs/%s/files?name=a%%2Fb", id), tok,
+	    NULL,
+	    &(struct tc_opt){
+		.raw = "x", .raw_len = 1, .content_type = "text/plain"});
 	tc_problem_is(r, 422, "validation", "a name with a slash");
 	ok(tc_has_field_error(r, "name"), "... on name");
-	r = tc_req_opt("POST", tc_printf("/api/v1/jobs/%s/files", id), tok,
-		       NULL,
-		       &(struct tc_opt){.raw = "x", .raw_len = 1,
-					.content_type = "text/plain"});
+	r = tc_req_opt(
+	    "POST", tc_printf("/api/v1/jobs/%s/files", id), tok, NULL,
+	    &(struct tc_opt){
+		.raw = "x", .raw_len = 1, .content_type = "text/plain"});
 	tc_problem_is(r, 422, "validation", "no name");
 	r = tc_get(viewer->token, "/api/v1/jobs/%s/files", id);
 	tc_status_is(r, 200, "list files");
@@ -230,12 +229,13 @@ main(void)
 		char *buf = malloc(big);
 
 		memset(buf, 'z', big);
-		r = tc_req_opt(
-		    "POST", tc_printf("/api/v1/jobs/%s/files?name=big", id),
-		    tok, NULL,
-		    &(struct tc_opt){.raw = buf,
-				     .raw_len = big,
-				     .content_type = "application/octet-stream"});
+		r = tc_req_opt("POST",
+			       tc_printf("/api/v1/jobs/%s/files?name=big", id),
+			       tok, NULL,
+			       &(struct tc_opt){
+				   .raw = buf,
+				   .raw_len = big,
+				   .content_type = "application/octet-stream"});
 		tc_status_is(r, 201, "upload a 300 kB file");
 		cmp_ok(tc_int(r, "size", -1), "==", (long long)big,
 		       "... all of it");
@@ -266,7 +266,8 @@ main(void)
 	r = tc_req_opt("DELETE", tc_printf("/api/v1/jobs/%s", id), tok, NULL,
 		       &(struct tc_opt){.headers = (const char *const[]){
 					    "If-Match: \"1\"", NULL}});
-	tc_problem_is(r, 412, "precondition-failed", "DELETE with a stale ETag");
+	tc_problem_is(r, 412, "precondition-failed",
+		      "DELETE with a stale ETag");
 	r = tc_req_opt("DELETE", tc_printf("/api/v1/jobs/%s", id), tok, NULL,
 		       &(struct tc_opt){.headers = (const char *const[]){
 					    "If-Match: \"2\"", NULL}});
@@ -279,8 +280,8 @@ main(void)
 		       &(struct tc_opt){.headers = (const char *const[]){
 					    "If-Match: \"2\"", NULL}});
 	tc_problem_is(r, 403, "forbidden", "a viewer cannot delete");
-	r = tc_req_opt("DELETE", tc_printf("/api/v1/jobs/%s", id),
-		       admin->token, NULL,
+	r = tc_req_opt("DELETE", tc_printf("/api/v1/jobs/%s", id), admin->token,
+		       NULL,
 		       &(struct tc_opt){.headers = (const char *const[]){
 					    "If-Match: \"2\"", NULL}});
 	tc_status_is(r, 204, "an admin deletes the job");
@@ -292,10 +293,11 @@ main(void)
 	tc_status_is(r, 201, "... and its name is free again");
 
 	/* Audit. */
-	n = tc_db_count("SELECT count(*) FROM core.audit_events WHERE entity_id = "
-			"$1 AND action IN ('job.create', 'job.update', "
-			"'job.file_upload', 'job.file_delete', 'job.delete')",
-			id, NULL);
+	n = tc_db_count(
+	    "SELECT count(*) FROM core.audit_events WHERE entity_id = "
+	    "$1 AND action IN ('job.create', 'job.update', "
+	    "'job.file_upload', 'job.file_delete', 'job.delete')",
+	    id, NULL);
 	cmp_ok(n, "==", 6, "every change of the job is audited");
 
 	tc_done();

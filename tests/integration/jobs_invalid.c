@@ -17,11 +17,11 @@ struct bad_case {
 	const char *field;
 };
 
-#define SLEEP(id, extra) \
-	"{\"id\":\"" id "\",\"type\":\"local.sleep\",\"inputs\":" \
+#define SLEEP(id, extra)                                                       \
+	"{\"id\":\"" id "\",\"type\":\"local.sleep\",\"inputs\":"              \
 	"{\"seconds\":0}" extra "}"
-#define HTTP(id, url, extra) \
-	"{\"id\":\"" id "\",\"type\":\"http.request\",\"inputs\":" \
+#define HTTP(id, url, extra)                                                   \
+	"{\"id\":\"" id "\",\"type\":\"http.request\",\"inputs\":"             \
 	"{\"url\":\"" url "\"}" extra "}"
 
 static const struct bad_case bad[] = {
@@ -59,15 +59,14 @@ static const struct bad_case bad[] = {
      "{\"name\":@N,\"steps\":[" HTTP("a", "file:///etc/passwd", "") "]}",
      "steps[0].inputs.url"},
     {"edge to an unknown step",
-     "{\"name\":@N,\"steps\":[" SLEEP("a", ",\"on_success\":[\"nope\"]")
-     "]}",
+     "{\"name\":@N,\"steps\":[" SLEEP("a", ",\"on_success\":[\"nope\"]") "]}",
      "steps[0].on_success[0]"},
     {"edge list not an array",
      "{\"name\":@N,\"steps\":[" SLEEP("a", ",\"always\":\"a\"") "]}",
      "steps[0].always"},
     {"cycle",
-     "{\"name\":@N,\"steps\":[" SLEEP("a", ",\"on_success\":[\"b\"]") ","
-     SLEEP("b", ",\"on_failure\":[\"a\"]") "]}",
+     "{\"name\":@N,\"steps\":[" SLEEP("a", ",\"on_success\":[\"b\"]") "," SLEEP(
+	 "b", ",\"on_failure\":[\"a\"]") "]}",
      "steps[0]"},
     {"self loop",
      "{\"name\":@N,\"steps\":[" SLEEP("a", ",\"always\":[\"a\"]") "]}",
@@ -80,33 +79,37 @@ static const struct bad_case bad[] = {
      "steps[0].inputs.url"},
     {"unknown template filter",
      "{\"name\":@N,\"steps\":[" HTTP("a", "http://{{ target.host | up }}/",
-				      "") "]}",
+				     "") "]}",
      "steps[0].inputs.url"},
     {"template naming no parameter",
-     "{\"name\":@N,\"steps\":[" HTTP("a", "http://{{ params.nope }}/", "")
-     "]}",
+     "{\"name\":@N,\"steps\":[" HTTP("a", "http://{{ params.nope }}/", "") "]}",
      "steps[0].inputs.url"},
     {"template naming a later step",
-     "{\"name\":@N,\"steps\":[" HTTP("a", "http://x/{{ steps.b.stdout }}",
-				      ",\"on_success\":[\"b\"]") ","
-     SLEEP("b", "") "]}",
+     "{\"name\":@N,\"steps\":[" HTTP(
+	 "a", "http://x/{{ steps.b.stdout }}",
+	 ",\"on_success\":[\"b\"]") "," SLEEP("b", "") "]}",
      "steps[0].inputs.url"},
     {"template naming a sibling step",
-     "{\"name\":@N,\"steps\":[" SLEEP("a", ",\"on_success\":[\"b\",\"c\"]")
-     "," SLEEP("b", "") "," HTTP("c", "http://x/{{ steps.b.exit_code }}",
-				 "") "]}",
+     "{\"name\":@N,\"steps\":[" SLEEP(
+	 "a",
+	 ",\"on_success\":[\"b\",\"c\"]") "," SLEEP("b",
+						    "") "," HTTP("c",
+								 "http://x/{{ "
+								 "steps.b.exit_"
+								 "code }}",
+								 "") "]}",
      "steps[2].inputs.url"},
     {"template naming its own step",
      "{\"name\":@N,\"steps\":[" HTTP("a", "http://x/{{ steps.a.stdout }}",
-				      "") "]}",
+				     "") "]}",
      "steps[0].inputs.url"},
     {"template naming an unknown step",
      "{\"name\":@N,\"steps\":[" HTTP("a", "http://x/{{ steps.zz.stdout }}",
-				      "") "]}",
+				     "") "]}",
      "steps[0].inputs.url"},
     {"unknown target field",
      "{\"name\":@N,\"steps\":[" HTTP("a", "http://{{ target.password }}/",
-				      "") "]}",
+				     "") "]}",
      "steps[0].inputs.url"},
     {"template where none is allowed",
      "{\"name\":@N,\"targets\":{\"tags\":[\"web\"]},\"steps\":["
@@ -123,8 +126,8 @@ static const struct bad_case bad[] = {
      "parameters[0].regex"},
     {"default not matching its regex",
      "{\"name\":@N,\"parameters\":[{\"name\":\"v\",\"type\":\"string\","
-     "\"regex\":\"^[0-9.]+$\",\"default\":\"abc\"}],\"steps\":["
-     SLEEP("a", "") "]}",
+     "\"regex\":\"^[0-9.]+$\",\"default\":\"abc\"}],\"steps\":[" SLEEP("a",
+								       "") "]}",
      "parameters[0].default"},
     {"default of the wrong type",
      "{\"name\":@N,\"parameters\":[{\"name\":\"v\",\"type\":\"integer\","
@@ -132,13 +135,12 @@ static const struct bad_case bad[] = {
      "parameters[0].default"},
     {"default over max",
      "{\"name\":@N,\"parameters\":[{\"name\":\"v\",\"type\":\"integer\","
-     "\"min\":1,\"max\":10,\"default\":11}],\"steps\":[" SLEEP("a", "")
-     "]}",
+     "\"min\":1,\"max\":10,\"default\":11}],\"steps\":[" SLEEP("a", "") "]}",
      "parameters[0].default"},
     {"default not a choice",
      "{\"name\":@N,\"parameters\":[{\"name\":\"v\",\"type\":\"choice\","
-     "\"choices\":[\"a\",\"b\"],\"default\":\"c\"}],\"steps\":["
-     SLEEP("a", "") "]}",
+     "\"choices\":[\"a\",\"b\"],\"default\":\"c\"}],\"steps\":[" SLEEP("a",
+								       "") "]}",
      "parameters[0].default"},
     {"choice without choices",
      "{\"name\":@N,\"parameters\":[{\"name\":\"v\",\"type\":\"choice\"}],"
@@ -153,8 +155,8 @@ static const struct bad_case bad[] = {
      "\"steps\":[" SLEEP("a", "") "]}",
      "parameters[0].type"},
     {"bad parameter name",
-     "{\"name\":@N,\"parameters\":[{\"name\":\"1x\"}],\"steps\":["
-     SLEEP("a", "") "]}",
+     "{\"name\":@N,\"parameters\":[{\"name\":\"1x\"}],\"steps\":[" SLEEP(
+	 "a", "") "]}",
      "parameters[0].name"},
     {"duplicate parameter names",
      "{\"name\":@N,\"parameters\":[{\"name\":\"v\"},{\"name\":\"v\"}],"
@@ -165,11 +167,11 @@ static const struct bad_case bad[] = {
      "\"steps\":[" SLEEP("a", "") "]}",
      "parameters[0].colour"},
     {"duplicate step ids",
-     "{\"name\":@N,\"steps\":[" SLEEP("a", ",\"on_success\":[\"a\"]") ","
-     SLEEP("a", "") "]}",
+     "{\"name\":@N,\"steps\":[" SLEEP("a", ",\"on_success\":[\"a\"]") "," SLEEP(
+	 "a", "") "]}",
      "steps[1].id"},
-    {"bad step id",
-     "{\"name\":@N,\"steps\":[" SLEEP("Build", "") "]}", "steps[0].id"},
+    {"bad step id", "{\"name\":@N,\"steps\":[" SLEEP("Build", "") "]}",
+     "steps[0].id"},
     {"unknown step field",
      "{\"name\":@N,\"steps\":[" SLEEP("a", ",\"colour\":1") "]}",
      "steps[0].colour"},
@@ -180,8 +182,7 @@ static const struct bad_case bad[] = {
      "{\"name\":@N,\"steps\":[" SLEEP("a", ",\"timeout_s\":0") "]}",
      "steps[0].timeout_s"},
     {"unknown start",
-     "{\"name\":@N,\"start\":\"zz\",\"steps\":[" SLEEP("a", "") "]}",
-     "start"},
+     "{\"name\":@N,\"start\":\"zz\",\"steps\":[" SLEEP("a", "") "]}", "start"},
     {"ssh step without targets",
      "{\"name\":@N,\"steps\":[{\"id\":\"a\",\"type\":\"ssh.command\","
      "\"inputs\":{\"command\":\"id\"}}]}",
@@ -192,20 +193,20 @@ static const struct bad_case bad[] = {
      "\"dir\"}}]}",
      "targets"},
     {"unknown target",
-     "{\"name\":@N,\"targets\":{\"targets\":[\"" NOID "\"]},\"steps\":["
-     SLEEP("a", "") "]}",
+     "{\"name\":@N,\"targets\":{\"targets\":[\"" NOID
+     "\"]},\"steps\":[" SLEEP("a", "") "]}",
      "targets.targets"},
     {"unknown group",
-     "{\"name\":@N,\"targets\":{\"groups\":[\"" NOID "\"]},\"steps\":["
-     SLEEP("a", "") "]}",
+     "{\"name\":@N,\"targets\":{\"groups\":[\"" NOID
+     "\"]},\"steps\":[" SLEEP("a", "") "]}",
      "targets.groups"},
     {"target id not a uuid",
-     "{\"name\":@N,\"targets\":{\"targets\":[\"web1\"]},\"steps\":["
-     SLEEP("a", "") "]}",
+     "{\"name\":@N,\"targets\":{\"targets\":[\"web1\"]},\"steps\":[" SLEEP(
+	 "a", "") "]}",
      "targets.targets[0]"},
     {"unknown selection field",
-     "{\"name\":@N,\"targets\":{\"hosts\":[\"a\"]},\"steps\":["
-     SLEEP("a", "") "]}",
+     "{\"name\":@N,\"targets\":{\"hosts\":[\"a\"]},\"steps\":[" SLEEP("a",
+								      "") "]}",
      "targets.hosts"},
     {"sftp mode not octal",
      "{\"name\":@N,\"targets\":{\"tags\":[\"web\"]},\"steps\":["
@@ -218,8 +219,8 @@ static const struct bad_case bad[] = {
      "{\"name\":@N,\"max_parallel\":0,\"steps\":[" SLEEP("a", "") "]}",
      "max_parallel"},
     {"on_worker_lost unknown",
-     "{\"name\":@N,\"on_worker_lost\":\"ignore\",\"steps\":["
-     SLEEP("a", "") "]}",
+     "{\"name\":@N,\"on_worker_lost\":\"ignore\",\"steps\":[" SLEEP("a",
+								    "") "]}",
      "on_worker_lost"},
     {"no steps", "{\"name\":@N}", "steps"},
     {"empty steps", "{\"name\":@N,\"steps\":[]}", "steps"},
@@ -282,13 +283,13 @@ main(void)
 
 	/* Every problem of one save in one answer. */
 	name = tc_name("bad");
-	r = tc_req("POST", "/api/v1/jobs", op->token,
-		   subst("{\"name\":@N,\"parameters\":[{\"name\":\"v\","
-			 "\"regex\":\"(\"}],\"steps\":["
-			 "{\"id\":\"a\",\"type\":\"nope\",\"on_success\":"
-			 "[\"zz\"]}," HTTP("b", "http://{{ params.w }}/", "")
-			 "]}",
-			 name));
+	r = tc_req(
+	    "POST", "/api/v1/jobs", op->token,
+	    subst("{\"name\":@N,\"parameters\":[{\"name\":\"v\","
+		  "\"regex\":\"(\"}],\"steps\":["
+		  "{\"id\":\"a\",\"type\":\"nope\",\"on_success\":"
+		  "[\"zz\"]}," HTTP("b", "http://{{ params.w }}/", "") "]}",
+		  name));
 	tc_problem_is(r, 422, "validation", "several problems: one 422");
 	ok(tc_has_field_error(r, "parameters[0].regex"), "... the regex");
 	ok(tc_has_field_error(r, "steps[0].type"), "... the type");
@@ -301,9 +302,9 @@ main(void)
 		      400, "invalid-json", "truncated JSON");
 	tc_problem_is(tc_req("POST", "/api/v1/jobs", op->token, "[1]"), 400,
 		      "invalid-json", "an array body");
-	r = tc_req("POST", "/api/v1/jobs", op->token,
-		   subst("{\"name\":@N,\"steps\":[1,null,\"x\"]}",
-			 tc_name("bad")));
+	r = tc_req(
+	    "POST", "/api/v1/jobs", op->token,
+	    subst("{\"name\":@N,\"steps\":[1,null,\"x\"]}", tc_name("bad")));
 	tc_problem_is(r, 422, "validation", "steps that are not objects");
 	ok(tc_has_field_error(r, "steps[1]"), "... named");
 

@@ -25,12 +25,12 @@ struct param_case {
 };
 
 static const struct param_case bad_params[] = {
-    {"required parameter missing",
-     "{\"params\":{\"token\":\"x\"}}", "params.version"},
+    {"required parameter missing", "{\"params\":{\"token\":\"x\"}}",
+     "params.version"},
     {"string not matching its regex",
      "{\"params\":{\"version\":\"1.x\",\"token\":\"x\"}}", "params.version"},
-    {"string given a number",
-     "{\"params\":{\"version\":1,\"token\":\"x\"}}", "params.version"},
+    {"string given a number", "{\"params\":{\"version\":1,\"token\":\"x\"}}",
+     "params.version"},
     {"integer as a string",
      "{\"params\":{\"version\":\"1\",\"count\":\"3\",\"token\":\"x\"}}",
      "params.count"},
@@ -50,8 +50,8 @@ static const struct param_case bad_params[] = {
      "{\"params\":{\"version\":\"1\",\"token\":\"x\",\"nope\":1}}",
      "params.nope"},
     {"secret missing", "{\"params\":{\"version\":\"1\"}}", "params.token"},
-    {"secret not a string",
-     "{\"params\":{\"version\":\"1\",\"token\":5}}", "params.token"},
+    {"secret not a string", "{\"params\":{\"version\":\"1\",\"token\":5}}",
+     "params.token"},
     {"params not an object", "{\"params\":[1]}", "params"},
     {"unknown field", "{\"parms\":{}}", "parms"},
     {"unknown target in the selection",
@@ -131,11 +131,10 @@ run_insert(const char *job, const char *state, const char *secret_from)
 static struct tc_res *
 post_key(const char *path, const char *tok, const char *body, const char *key)
 {
-	return tc_req_opt("POST", path, tok, body,
-			  &(struct tc_opt){.headers = (const char *const[]){
-					       tc_printf("Idempotency-Key: %s",
-							 key),
-					       NULL}});
+	return tc_req_opt(
+	    "POST", path, tok, body,
+	    &(struct tc_opt){.headers = (const char *const[]){
+				 tc_printf("Idempotency-Key: %s", key), NULL}});
 }
 
 int
@@ -180,9 +179,10 @@ main(void)
 	tc_problem_is(tc_req("POST", tc_printf("/api/v1/jobs/%s/runs", NOID),
 			     tok, "{\"params\":{}}"),
 		      404, "not-found", "run of an unknown job");
-	tc_problem_is(tc_req("POST", path, viewer->token,
-			     "{\"params\":{\"version\":\"1\",\"token\":\"x\"}}"),
-		      403, "forbidden", "a viewer cannot start a run");
+	tc_problem_is(
+	    tc_req("POST", path, viewer->token,
+		   "{\"params\":{\"version\":\"1\",\"token\":\"x\"}}"),
+	    403, "forbidden", "a viewer cannot start a run");
 
 	/* A run with a secret: sealed, never shown, never stored in clear. */
 	secret = tc_printf("s3cr3t-%d-'\"$(id)", (int)getpid());
@@ -267,8 +267,9 @@ main(void)
 	isnt(tc_str(r, "id"), a, "... is another run");
 	memset(longkey, 'k', 300);
 	longkey[300] = '\0';
-	r = post_key(path, tok, "{\"params\":{\"version\":\"2\",\"token\":"
-				"\"t\"}}",
+	r = post_key(path, tok,
+		     "{\"params\":{\"version\":\"2\",\"token\":"
+		     "\"t\"}}",
 		     longkey);
 	tc_problem_is(r, 400, "bad-request", "a key of 300 characters");
 	k2 = tc_name("idem");
@@ -319,9 +320,9 @@ main(void)
 	is(tc_str(r, "cancel_requested"), "true", "... flagged");
 	if (!ok(tc_str(r, "finished_at") != NULL, "... finished"))
 		diag("answer: %s", r->body);
-	tc_problem_is(tc_req("POST", tc_printf("/api/v1/runs/%s/cancel", b),
-			     tok, NULL),
-		      409, "conflict", "cancel it again");
+	tc_problem_is(
+	    tc_req("POST", tc_printf("/api/v1/runs/%s/cancel", b), tok, NULL),
+	    409, "conflict", "cancel it again");
 	r = tc_req("POST", tc_printf("/api/v1/runs/%s/cancel", a), tok, NULL);
 	tc_status_is(r, 202, "cancel the running run");
 	is(tc_str(r, "cancel_requested"), "true", "... flagged for the worker");
@@ -370,12 +371,12 @@ main(void)
 	tc_db_exec("UPDATE automation.run_targets SET state = 'succeeded' "
 		   "WHERE run_id = $1",
 		   q, NULL);
-	tc_problem_is(tc_req("POST", tc_printf("/api/v1/runs/%s/retry", q),
-			     tok, NULL),
-		      409, "conflict", "retry a run with no failed target");
-	tc_problem_is(tc_req("POST", tc_printf("/api/v1/runs/%s/retry", a),
-			     tok, NULL),
-		      409, "conflict", "retry a running run");
+	tc_problem_is(
+	    tc_req("POST", tc_printf("/api/v1/runs/%s/retry", q), tok, NULL),
+	    409, "conflict", "retry a run with no failed target");
+	tc_problem_is(
+	    tc_req("POST", tc_printf("/api/v1/runs/%s/retry", a), tok, NULL),
+	    409, "conflict", "retry a running run");
 
 	/* Detail, log and files of the inserted run. */
 	r = tc_get(viewer->token, "/api/v1/runs/%s", old);
@@ -405,9 +406,9 @@ main(void)
 	   "... its four bytes");
 	like(tc_header(r, "Content-Disposition"), "filename=\"app.log\"",
 	     "... named after the remote file");
-	tc_problem_is(tc_get(viewer->token, "/api/v1/runs/%s/files/%s", run,
-			     fid),
-		      404, "not-found", "the file under another run");
+	tc_problem_is(
+	    tc_get(viewer->token, "/api/v1/runs/%s/files/%s", run, fid), 404,
+	    "not-found", "the file under another run");
 	for (i = 0; i < 3; i++)
 		tc_db_value("SELECT automation.log_append($1, NULL, 'wait', "
 			    "'stdout', $2)",

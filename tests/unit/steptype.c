@@ -16,41 +16,37 @@ struct input_case {
 };
 
 static const struct input_case inputs[] = {
-	{"ssh.command", "command", STEPTYPE_TEXT, 1, 1, TMPL_QUOTE_SHELL, NULL},
-	{"ssh.command", "sudo", STEPTYPE_BOOLEAN, 0, 0, TMPL_QUOTE_NONE,
-	 "false"},
-	{"ssh.command", "env", STEPTYPE_MAP, 0, 1, TMPL_QUOTE_NONE, NULL},
-	{"ssh.command", "cwd", STEPTYPE_STRING, 0, 0, TMPL_QUOTE_NONE, NULL},
-	{"ssh.script", "script", STEPTYPE_TEXT, 1, 1, TMPL_QUOTE_SHELL, NULL},
-	{"ssh.script", "interpreter", STEPTYPE_CHOICE, 0, 0, TMPL_QUOTE_NONE,
-	 "\"/bin/sh\""},
-	{"ssh.script", "args", STEPTYPE_STRING, 0, 1, TMPL_QUOTE_SHELL, NULL},
-	{"sftp.upload", "file", STEPTYPE_STRING, 1, 0, TMPL_QUOTE_NONE, NULL},
-	{"sftp.upload", "path", STEPTYPE_STRING, 1, 1, TMPL_QUOTE_NONE, NULL},
-	{"sftp.upload", "mode", STEPTYPE_STRING, 0, 0, TMPL_QUOTE_NONE,
-	 "\"0644\""},
-	{"sftp.upload", "overwrite", STEPTYPE_CHOICE, 0, 0, TMPL_QUOTE_NONE,
-	 "\"replace\""},
-	{"sftp.download", "path", STEPTYPE_STRING, 1, 1, TMPL_QUOTE_NONE,
-	 NULL},
-	{"sftp.download", "max_bytes", STEPTYPE_INTEGER, 0, 0, TMPL_QUOTE_NONE,
-	 "10485760"},
-	{"winrm.powershell", "script", STEPTYPE_TEXT, 1, 1,
-	 TMPL_QUOTE_POWERSHELL, NULL},
-	{"winrm.cmd", "command", STEPTYPE_STRING, 1, 1, TMPL_QUOTE_CMD, NULL},
-	{"http.request", "method", STEPTYPE_CHOICE, 0, 0, TMPL_QUOTE_NONE,
-	 "\"GET\""},
-	{"http.request", "url", STEPTYPE_STRING, 1, 1, TMPL_QUOTE_NONE, NULL},
-	{"http.request", "headers", STEPTYPE_MAP, 0, 1, TMPL_QUOTE_NONE, NULL},
-	{"http.request", "body", STEPTYPE_TEXT, 0, 1, TMPL_QUOTE_NONE, NULL},
-	{"http.request", "expect_status", STEPTYPE_INTLIST, 0, 0,
-	 TMPL_QUOTE_NONE, "[200,201,202,203,204,205,206,207,208,226]"},
-	{"http.request", "verify_tls", STEPTYPE_BOOLEAN, 0, 0, TMPL_QUOTE_NONE,
-	 "true"},
-	{"http.request", "timeout_s", STEPTYPE_INTEGER, 0, 0, TMPL_QUOTE_NONE,
-	 "30"},
-	{"local.sleep", "seconds", STEPTYPE_INTEGER, 1, 0, TMPL_QUOTE_NONE,
-	 NULL},
+    {"ssh.command", "command", STEPTYPE_TEXT, 1, 1, TMPL_QUOTE_SHELL, NULL},
+    {"ssh.command", "sudo", STEPTYPE_BOOLEAN, 0, 0, TMPL_QUOTE_NONE, "false"},
+    {"ssh.command", "env", STEPTYPE_MAP, 0, 1, TMPL_QUOTE_NONE, NULL},
+    {"ssh.command", "cwd", STEPTYPE_STRING, 0, 0, TMPL_QUOTE_NONE, NULL},
+    {"ssh.script", "script", STEPTYPE_TEXT, 1, 1, TMPL_QUOTE_SHELL, NULL},
+    {"ssh.script", "interpreter", STEPTYPE_CHOICE, 0, 0, TMPL_QUOTE_NONE,
+     "\"/bin/sh\""},
+    {"ssh.script", "args", STEPTYPE_STRING, 0, 1, TMPL_QUOTE_SHELL, NULL},
+    {"sftp.upload", "file", STEPTYPE_STRING, 1, 0, TMPL_QUOTE_NONE, NULL},
+    {"sftp.upload", "path", STEPTYPE_STRING, 1, 1, TMPL_QUOTE_NONE, NULL},
+    {"sftp.upload", "mode", STEPTYPE_STRING, 0, 0, TMPL_QUOTE_NONE, "\"0644\""},
+    {"sftp.upload", "overwrite", STEPTYPE_CHOICE, 0, 0, TMPL_QUOTE_NONE,
+     "\"replace\""},
+    {"sftp.download", "path", STEPTYPE_STRING, 1, 1, TMPL_QUOTE_NONE, NULL},
+    {"sftp.download", "max_bytes", STEPTYPE_INTEGER, 0, 0, TMPL_QUOTE_NONE,
+     "10485760"},
+    {"winrm.powershell", "script", STEPTYPE_TEXT, 1, 1, TMPL_QUOTE_POWERSHELL,
+     NULL},
+    {"winrm.cmd", "command", STEPTYPE_STRING, 1, 1, TMPL_QUOTE_CMD, NULL},
+    {"http.request", "method", STEPTYPE_CHOICE, 0, 0, TMPL_QUOTE_NONE,
+     "\"GET\""},
+    {"http.request", "url", STEPTYPE_STRING, 1, 1, TMPL_QUOTE_NONE, NULL},
+    {"http.request", "headers", STEPTYPE_MAP, 0, 1, TMPL_QUOTE_NONE, NULL},
+    {"http.request", "body", STEPTYPE_TEXT, 0, 1, TMPL_QUOTE_NONE, NULL},
+    {"http.request", "expect_status", STEPTYPE_INTLIST, 0, 0, TMPL_QUOTE_NONE,
+     "[200,201,202,203,204,205,206,207,208,226]"},
+    {"http.request", "verify_tls", STEPTYPE_BOOLEAN, 0, 0, TMPL_QUOTE_NONE,
+     "true"},
+    {"http.request", "timeout_s", STEPTYPE_INTEGER, 0, 0, TMPL_QUOTE_NONE,
+     "30"},
+    {"local.sleep", "seconds", STEPTYPE_INTEGER, 1, 0, TMPL_QUOTE_NONE, NULL},
 };
 
 struct type_case {
@@ -60,15 +56,11 @@ struct type_case {
 };
 
 static const struct type_case types[] = {
-	{"ssh.command", STEPTYPE_SSH, 4},
-	{"ssh.script", STEPTYPE_SSH, 6},
-	{"sftp.upload", STEPTYPE_SSH, 4},
-	{"sftp.download", STEPTYPE_SSH, 2},
-	{"winrm.powershell", STEPTYPE_WINRM, 1},
-	{"winrm.cmd", STEPTYPE_WINRM, 1},
-	{"http.request", STEPTYPE_LOCAL, 7},
-	{"local.sleep", STEPTYPE_LOCAL, 1},
-	{"local.noop", STEPTYPE_LOCAL, 0},
+    {"ssh.command", STEPTYPE_SSH, 4},	     {"ssh.script", STEPTYPE_SSH, 6},
+    {"sftp.upload", STEPTYPE_SSH, 4},	     {"sftp.download", STEPTYPE_SSH, 2},
+    {"winrm.powershell", STEPTYPE_WINRM, 1}, {"winrm.cmd", STEPTYPE_WINRM, 1},
+    {"http.request", STEPTYPE_LOCAL, 7},     {"local.sleep", STEPTYPE_LOCAL, 1},
+    {"local.noop", STEPTYPE_LOCAL, 0},
 };
 
 int
@@ -104,9 +96,10 @@ main(void)
 		if (!ok(in != NULL, "%s.%s exists", inputs[i].type,
 			inputs[i].input))
 			continue;
-		ok(in->kind == inputs[i].kind && in->required == inputs[i].required &&
-			   in->templated == inputs[i].templated &&
-			   (!in->templated || in->quote == inputs[i].quote),
+		ok(in->kind == inputs[i].kind &&
+		       in->required == inputs[i].required &&
+		       in->templated == inputs[i].templated &&
+		       (!in->templated || in->quote == inputs[i].quote),
 		   "%s.%s kind, required, template, quote", inputs[i].type,
 		   inputs[i].input);
 		if (inputs[i].dflt == NULL)
@@ -172,7 +165,7 @@ main(void)
 	is(json_object_get_string(json_object_object_get(first, "default")),
 	   "GET", "method default GET");
 	cmp_ok((long long)json_object_array_length(
-		       json_object_object_get(first, "choices")),
+		   json_object_object_get(first, "choices")),
 	       "==", 6, "method choices");
 	first = json_object_array_get_idx(arr, 1);
 	ok(json_object_get_boolean(json_object_object_get(first, "template")),
@@ -182,16 +175,16 @@ main(void)
 	ok(json_object_object_get_ex(first, "default", &v) && v == NULL,
 	   "url default null");
 	first = json_object_array_get_idx(arr, 6);
-	ok(json_object_get_int(json_object_object_get(first, "default")) == 30 &&
-		   json_object_get_int(json_object_object_get(first, "max")) ==
-			   600,
+	ok(json_object_get_int(json_object_object_get(first, "default")) ==
+		   30 &&
+	       json_object_get_int(json_object_object_get(first, "max")) == 600,
 	   "timeout_s default and max");
 	json_object_put(j);
 	j = steptype_json(steptype_find("winrm.cmd"));
 	is(json_object_get_string(json_object_object_get(
-		   json_object_array_get_idx(json_object_object_get(j, "inputs"),
-					     0),
-		   "quote")),
+	       json_object_array_get_idx(json_object_object_get(j, "inputs"),
+					 0),
+	       "quote")),
 	   "cmd", "winrm.cmd quotes for cmd");
 	json_object_put(j);
 	return done_testing();

@@ -9,51 +9,51 @@
 
 struct scan_case {
 	const char *text;
-	int ok;		   /* 1: scans */
-	const char *refs;  /* the references found, "root:name:field:raw;" */
+	int ok;		  /* 1: scans */
+	const char *refs; /* the references found, "root:name:field:raw;" */
 };
 
 static const struct scan_case scans[] = {
-	{"no references", 1, ""},
-	{"", 1, ""},
-	{"a {{ params.version }} b", 1, "params:version::0;"},
-	{"{{params.v}}", 1, "params:v::0;"},
-	{"{{\tparams.V_2 | raw\t}}", 1, "params:V_2::1;"},
-	{"{{ params.x|raw }}", 1, "params:x::1;"},
-	{"{{ target.host }}:{{ target.port }}", 1,
-	 "target:host::0;target:port::0;"},
-	{"{{ target.name }}{{ target.os }}", 1,
-	 "target:name::0;target:os::0;"},
-	{"{{ steps.build.stdout }} {{ steps.b_2.exit_code | raw }}", 1,
-	 "steps:build:stdout:0;steps:b_2:exit_code:1;"},
-	{"{{ steps.build.stderr }}", 1, "steps:build:stderr:0;"},
-	{"lone }} and { braces }", 1, ""},
-	{"{{ params.a }}}}", 1, "params:a::0;"},
-	/* syntax errors */
-	{"{{ params.a", 0, NULL},
-	{"{{", 0, NULL},
-	{"{{ }}", 0, NULL},
-	{"{{ foo.x }}", 0, NULL},
-	{"{{ Params.x }}", 0, NULL},
-	{"{{ params }}", 0, NULL},
-	{"{{ params. }}", 0, NULL},
-	{"{{ params.1x }}", 0, NULL},
-	{"{{ params.a-b }}", 0, NULL},
-	{"{{ params.a.b }}", 0, NULL},
-	{"{{ params.a | upper }}", 0, NULL},
-	{"{{ params.a | }}", 0, NULL},
-	{"{{ params.a raw }}", 0, NULL},
-	{"{{ target.password }}", 0, NULL},
-	{"{{ target.host.x }}", 0, NULL},
-	{"{{ steps.build }}", 0, NULL},
-	{"{{ steps.build.output }}", 0, NULL},
-	{"{{ steps.Build.stdout }}", 0, NULL},
-	{"{{ params.a\n}}", 0, NULL},
-	{"{{ params.a }x }}", 0, NULL},
-	{"ok {{ params.a }} then {{ bad", 0, NULL},
-	{"{{ params.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	 " }}",
-	 0, NULL},
+    {"no references", 1, ""},
+    {"", 1, ""},
+    {"a {{ params.version }} b", 1, "params:version::0;"},
+    {"{{params.v}}", 1, "params:v::0;"},
+    {"{{\tparams.V_2 | raw\t}}", 1, "params:V_2::1;"},
+    {"{{ params.x|raw }}", 1, "params:x::1;"},
+    {"{{ target.host }}:{{ target.port }}", 1,
+     "target:host::0;target:port::0;"},
+    {"{{ target.name }}{{ target.os }}", 1, "target:name::0;target:os::0;"},
+    {"{{ steps.build.stdout }} {{ steps.b_2.exit_code | raw }}", 1,
+     "steps:build:stdout:0;steps:b_2:exit_code:1;"},
+    {"{{ steps.build.stderr }}", 1, "steps:build:stderr:0;"},
+    {"lone }} and { braces }", 1, ""},
+    {"{{ params.a }}}}", 1, "params:a::0;"},
+    /* syntax errors */
+    {"{{ params.a", 0, NULL},
+    {"{{", 0, NULL},
+    {"{{ }}", 0, NULL},
+    {"{{ foo.x }}", 0, NULL},
+    {"{{ Params.x }}", 0, NULL},
+    {"{{ params }}", 0, NULL},
+    {"{{ params. }}", 0, NULL},
+    {"{{ params.1x }}", 0, NULL},
+    {"{{ params.a-b }}", 0, NULL},
+    {"{{ params.a.b }}", 0, NULL},
+    {"{{ params.a | upper }}", 0, NULL},
+    {"{{ params.a | }}", 0, NULL},
+    {"{{ params.a raw }}", 0, NULL},
+    {"{{ target.password }}", 0, NULL},
+    {"{{ target.host.x }}", 0, NULL},
+    {"{{ steps.build }}", 0, NULL},
+    {"{{ steps.build.output }}", 0, NULL},
+    {"{{ steps.Build.stdout }}", 0, NULL},
+    {"{{ params.a\n}}", 0, NULL},
+    {"{{ params.a }x }}", 0, NULL},
+    {"ok {{ params.a }} then {{ bad", 0, NULL},
+    {"{{ "
+     "params.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+     " }}",
+     0, NULL},
 };
 
 static const char *const root_names[] = {"params", "target", "steps"};
@@ -115,51 +115,49 @@ struct render_case {
 };
 
 static const struct render_case renders[] = {
-	/* no quoting */
-	{TMPL_QUOTE_NONE, "https://{{ target.host }}/x?v={{ params.v }}", "1.2",
-	 "https://web1/x?v=1.2"},
-	/* POSIX shell */
-	{TMPL_QUOTE_SHELL, "echo {{ params.v }}", "hello", "echo 'hello'"},
-	{TMPL_QUOTE_SHELL, "echo {{ params.v }}", "", "echo ''"},
-	{TMPL_QUOTE_SHELL, "echo {{ params.v }}", "'; rm -rf /; '",
-	 "echo ''\\''; rm -rf /; '\\'''"},
-	{TMPL_QUOTE_SHELL, "echo {{ params.v }}", "$(id)", "echo '$(id)'"},
-	{TMPL_QUOTE_SHELL, "echo {{ params.v }}", "`id`", "echo '`id`'"},
-	{TMPL_QUOTE_SHELL, "echo {{ params.v }}", "a\nrm -rf /",
-	 "echo 'a\nrm -rf /'"},
-	{TMPL_QUOTE_SHELL, "echo {{ params.v }}", "\\'", "echo '\\'\\'''"},
-	{TMPL_QUOTE_SHELL, "echo {{ params.v | raw }}", "$(id)", "echo $(id)"},
-	{TMPL_QUOTE_SHELL, "x={{ steps.a.exit_code }}", NULL, "x='0'"},
-	/* PowerShell */
-	{TMPL_QUOTE_POWERSHELL, "Write-Output {{ params.v }}", "it's",
-	 "Write-Output 'it''s'"},
-	{TMPL_QUOTE_POWERSHELL, "echo {{ params.v }}", "$env:x",
-	 "echo '$env:x'"},
-	{TMPL_QUOTE_POWERSHELL, "echo {{ params.v }}", "'; Remove-Item C:\\ #",
-	 "echo '''; Remove-Item C:\\ #'"},
-	{TMPL_QUOTE_POWERSHELL, "echo {{ params.v }}", "a\xe2\x80\x99; calc",
-	 "echo 'a\xe2\x80\x99\xe2\x80\x99; calc'"},
-	{TMPL_QUOTE_POWERSHELL, "echo {{ params.v }}", "$(Get-Date)`n",
-	 "echo '$(Get-Date)`n'"},
-	{TMPL_QUOTE_POWERSHELL, "echo {{ params.v | raw }}", "$env:x",
-	 "echo $env:x"},
-	/* cmd.exe */
-	{TMPL_QUOTE_CMD, "echo {{ params.v }}", "a & b | c > d",
-	 "echo \"a & b | c > d\""},
-	{TMPL_QUOTE_CMD, "echo {{ params.v }}", "", "echo \"\""},
-	{TMPL_QUOTE_CMD, "echo {{ params.v }}", "a\" & calc", NULL},
-	{TMPL_QUOTE_CMD, "echo {{ params.v }}", "%PATH%", NULL},
-	{TMPL_QUOTE_CMD, "echo {{ params.v }}", "!x!", NULL},
-	{TMPL_QUOTE_CMD, "echo {{ params.v }}", "a^b", NULL},
-	{TMPL_QUOTE_CMD, "echo {{ params.v }}", "a\nb", NULL},
-	{TMPL_QUOTE_CMD, "echo {{ params.v }}", "a\rb", NULL},
-	{TMPL_QUOTE_CMD, "echo {{ params.v | raw }}", "%PATH%",
-	 "echo %PATH%"},
-	/* undefined and bad references fail the render */
-	{TMPL_QUOTE_SHELL, "echo {{ params.missing }}", "x", NULL},
-	{TMPL_QUOTE_SHELL, "echo {{ target.os }}", "x", NULL},
-	{TMPL_QUOTE_SHELL, "echo {{ params.v", "x", NULL},
-	{TMPL_QUOTE_SHELL, "no refs at all", "x", "no refs at all"},
+    /* no quoting */
+    {TMPL_QUOTE_NONE, "https://{{ target.host }}/x?v={{ params.v }}", "1.2",
+     "https://web1/x?v=1.2"},
+    /* POSIX shell */
+    {TMPL_QUOTE_SHELL, "echo {{ params.v }}", "hello", "echo 'hello'"},
+    {TMPL_QUOTE_SHELL, "echo {{ params.v }}", "", "echo ''"},
+    {TMPL_QUOTE_SHELL, "echo {{ params.v }}", "'; rm -rf /; '",
+     "echo ''\\''; rm -rf /; '\\'''"},
+    {TMPL_QUOTE_SHELL, "echo {{ params.v }}", "$(id)", "echo '$(id)'"},
+    {TMPL_QUOTE_SHELL, "echo {{ params.v }}", "`id`", "echo '`id`'"},
+    {TMPL_QUOTE_SHELL, "echo {{ params.v }}", "a\nrm -rf /",
+     "echo 'a\nrm -rf /'"},
+    {TMPL_QUOTE_SHELL, "echo {{ params.v }}", "\\'", "echo '\\'\\'''"},
+    {TMPL_QUOTE_SHELL, "echo {{ params.v | raw }}", "$(id)", "echo $(id)"},
+    {TMPL_QUOTE_SHELL, "x={{ steps.a.exit_code }}", NULL, "x='0'"},
+    /* PowerShell */
+    {TMPL_QUOTE_POWERSHELL, "Write-Output {{ params.v }}", "it's",
+     "Write-Output 'it''s'"},
+    {TMPL_QUOTE_POWERSHELL, "echo {{ params.v }}", "$env:x", "echo '$env:x'"},
+    {TMPL_QUOTE_POWERSHELL, "echo {{ params.v }}", "'; Remove-Item C:\\ #",
+     "echo '''; Remove-Item C:\\ #'"},
+    {TMPL_QUOTE_POWERSHELL, "echo {{ params.v }}", "a\xe2\x80\x99; calc",
+     "echo 'a\xe2\x80\x99\xe2\x80\x99; calc'"},
+    {TMPL_QUOTE_POWERSHELL, "echo {{ params.v }}", "$(Get-Date)`n",
+     "echo '$(Get-Date)`n'"},
+    {TMPL_QUOTE_POWERSHELL, "echo {{ params.v | raw }}", "$env:x",
+     "echo $env:x"},
+    /* cmd.exe */
+    {TMPL_QUOTE_CMD, "echo {{ params.v }}", "a & b | c > d",
+     "echo \"a & b | c > d\""},
+    {TMPL_QUOTE_CMD, "echo {{ params.v }}", "", "echo \"\""},
+    {TMPL_QUOTE_CMD, "echo {{ params.v }}", "a\" & calc", NULL},
+    {TMPL_QUOTE_CMD, "echo {{ params.v }}", "%PATH%", NULL},
+    {TMPL_QUOTE_CMD, "echo {{ params.v }}", "!x!", NULL},
+    {TMPL_QUOTE_CMD, "echo {{ params.v }}", "a^b", NULL},
+    {TMPL_QUOTE_CMD, "echo {{ params.v }}", "a\nb", NULL},
+    {TMPL_QUOTE_CMD, "echo {{ params.v }}", "a\rb", NULL},
+    {TMPL_QUOTE_CMD, "echo {{ params.v | raw }}", "%PATH%", "echo %PATH%"},
+    /* undefined and bad references fail the render */
+    {TMPL_QUOTE_SHELL, "echo {{ params.missing }}", "x", NULL},
+    {TMPL_QUOTE_SHELL, "echo {{ target.os }}", "x", NULL},
+    {TMPL_QUOTE_SHELL, "echo {{ params.v", "x", NULL},
+    {TMPL_QUOTE_SHELL, "no refs at all", "x", "no refs at all"},
 };
 
 int
@@ -186,7 +184,7 @@ main(void)
 
 	/* offsets, and a callback stopping the scan */
 	ok(tmpl_scan("ab{{ params.x }}cd", offsets, NULL, err, sizeof(err)) ==
-		   0,
+	       0,
 	   "offsets scan");
 	ok(tmpl_scan("ab{{ params.x }}cd", stop_at_first, NULL, err,
 		     sizeof(err)) == 7,
@@ -232,19 +230,19 @@ main(void)
 	/* tmpl_quote_append directly, every quoting */
 	buf_init(&b, 4096);
 	ok(tmpl_quote_append(&b, TMPL_QUOTE_NONE, "a'b") == 0 &&
-		   strcmp(b.data, "a'b") == 0,
+	       strcmp(b.data, "a'b") == 0,
 	   "quote none");
 	buf_reset(&b);
 	ok(tmpl_quote_append(&b, TMPL_QUOTE_SHELL, "a'b") == 0 &&
-		   strcmp(b.data, "'a'\\''b'") == 0,
+	       strcmp(b.data, "'a'\\''b'") == 0,
 	   "quote shell");
 	buf_reset(&b);
 	ok(tmpl_quote_append(&b, TMPL_QUOTE_POWERSHELL, "a'b") == 0 &&
-		   strcmp(b.data, "'a''b'") == 0,
+	       strcmp(b.data, "'a''b'") == 0,
 	   "quote powershell");
 	buf_reset(&b);
 	ok(tmpl_quote_append(&b, TMPL_QUOTE_CMD, "a b") == 0 &&
-		   strcmp(b.data, "\"a b\"") == 0,
+	       strcmp(b.data, "\"a b\"") == 0,
 	   "quote cmd");
 	buf_reset(&b);
 	ok(tmpl_quote_append(&b, TMPL_QUOTE_CMD, "a\"b") == -1,
