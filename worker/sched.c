@@ -31,14 +31,18 @@ static const struct db_stmt sched_claim_stmt = {
 	"ORDER BY least(s.next_fire_at, s.wake_at) LIMIT $1::int "
 	"FOR UPDATE OF s SKIP LOCKED",
 	1};
-/* $1: [{"s": schedule id, "f": fire time (epoch)}] */
+/* $1: [{"s": schedule id, "f": fire time (epoch)}]. A fire time that
+ * already has its run (next_fire_at set back by hand) is not run again;
+ * the schedule's row lock keeps other schedulers out meanwhile. */
 static const struct db_stmt sched_runs_stmt = {
 	"sched_runs",
 	"SELECT count(automation.run_create(NULL, s.job_id, s.params, "
 	"s.secret_params, s.secret_binding, s.key_version, s.targets, "
 	"'schedule', NULL, 'scheduler', s.id, to_timestamp(x.f), NULL)) "
 	"FROM jsonb_to_recordset($1::jsonb) AS x(s uuid, f bigint) "
-	"JOIN automation.schedules s ON s.id = x.s",
+	"JOIN automation.schedules s ON s.id = x.s "
+	"WHERE NOT EXISTS (SELECT 1 FROM automation.runs r WHERE "
+	"r.schedule_id = x.s AND r.fire_time = to_timestamp(x.f))",
 	1};
 /* $1: [{"s": id, "n": next or null, "p": [pending], "lf": last fire or
  * null, "fc": runs created, "sc": fire times skipped}] */
