@@ -103,6 +103,11 @@ static int schedules_params_or_problem(struct req *r, const char *job,
 				       struct sched_vals *v);
 static int schedules_param_type_ok(const char *type, json_object *def,
 				   json_object *val);
+static int schedules_params_check_or_problem(struct req *r,
+					     json_object *definition,
+					     json_object *params,
+					     json_object **clear,
+					     json_object **secret);
 static PGresult *schedules_lock_or_problem(struct req *r, const char *id);
 static int schedules_fire_list(struct req *r, const char *cronx,
 			       const char *zone, long long after,
@@ -290,35 +295,32 @@ schedules_param_type_ok(const char *type, json_object *def, json_object *val)
 	return 1;
 }
 
-/* Checks params against the parameter definitions of the job's current
- * version ("parameters": [{name, type, required, default, choices}]):
- * unknown names, missing required ones, types. Secret parameters (type
- * "secret" or "secret": true) are sealed bound to "schedule:<id>"; the
- * rest are stored as they are. */
+/* Checks params against the definition's parameters ("parameters":
+ * [{name, type, required, default, choices}]): unknown names, missing
+ * required ones, types. *clear gets the non-secret values, *secret the
+ * secret ones (type "secret"), both registered with the arena. Same
+ * contract as the jobs domain's jobparams_validate_or_problem (regex,
+ * min/max and defaults are checked there), which replaces this call when
+ * both are on one branch. */
 static int
-schedules_params_or_problem(struct req *r, const char *job,
-			    json_object *params, const char *id,
-			    struct sched_vals *v)
+schedules_params_check_or_problem(struct req *r, json_object *definition,
+				  json_object *params, json_object **clear,
+				  json_object **secret)
 {
-	PGresult *res = db_query_or_problem(r, &sched_sql_job, DB_PARAMS(job));
-	json_object *def, *defs = NULL, *plain, *secret;
+	json_object *defs = NULL;
 	size_t i, n = 0;
 
-	if (res == NULL)
-		return -1;
-	if (PQntuples(res) != 1)
-		return problem_field(r, "job_id", "is not an existing job"), -1;
-	def = req_own(r, json_tokener_parse(PQgetvalue(res, 0, 1)));
-	if (def != NULL)
-		json_object_object_get_ex(def, "parameters", &defs);
+	if (definition != NULL)
+		json_object_object_get_ex(definition, "parameters", &defs);
 	if (defs != NULL && json_object_is_type(defs, json_type_array))
 		n = json_object_array_length(defs);
-	plain = req_own(r, json_object_new_object());
-	secret = req_own(r, json_object_new_object());
+	*clear = req_own(r, json_object_new_object());
+	*secret = req_own(r, json_object_new_object());
 	if (params != NULL) {
 		json_object_object_foreach(params, key, val)
 		{
-			json_object *d = NULL, *nm;
+			json_object *d = NULL, *nm, *t = NULL;
+			const char *type;
 
 			for (i = 0; i < n; i++) {
 				json_object *c = json_object_array_get_idx(defs, i);
@@ -337,35 +339,22 @@ schedules_params_or_problem(struct req *r, const char *job,
 					      "is not a parameter of the job");
 				continue;
 			}
-			{
-				json_object *t = NULL, *sf = NULL;
-				const char *type;
-				int is_secret;
-
-				json_object_object_get_ex(d, "type", &t);
-				json_object_object_get_ex(d, "secret", &sf);
-				type = t != NULL ? json_object_get_string(t)
-						 : NULL;
-				is_secret = (type != NULL &&
-					     strcmp(type, "secret") == 0) ||
-					    (sf != NULL &&
-					     json_object_get_boolean(sf));
-				if (val == NULL ||
-				    !schedules_param_type_ok(type, d, val)) {
-					problem_field(
-						r,
-						arena_printf(r->arena,
-							     "params.%.64s",
-							     key),
-						"must be a valid %s",
-						type != NULL ? type : "string");
-					continue;
-				}
-				json_object_object_add(is_secret ? secret
-								 : plain,
-						       key,
-						       json_object_get(val));
+			json_object_object_get_ex(d, "type", &t);
+			type = t != NULL ? json_object_get_string(t) : NULL;
+			if (val == NULL ||
+			    !schedules_param_type_ok(type, d, val)) {
+				problem_field(r,
+					      arena_printf(r->arena,
+							   "params.%.64s", key),
+					      "must be a valid %s",
+					      type != NULL ? type : "string");
+				continue;
 			}
+			json_object_object_add(
+				type != NULL && strcmp(type, "secret") == 0
+					? *secret
+					: *clear,
+				key, json_object_get(val));
 		}
 	}
 	for (i = 0; i < n; i++) {
@@ -386,12 +375,32 @@ schedules_params_or_problem(struct req *r, const char *job,
 						   json_object_get_string(nm)),
 				      "is required");
 	}
-	if (r->problem != NULL)
+	return r->problem != NULL ? -1 : 0;
+}
+
+/* Validates params against the job's current version and fills v: the
+ * plain values, and the secret ones sealed bound to "schedule:<id>" (every
+ * run of the schedule carries that blob; only the worker can open it). */
+static int
+schedules_params_or_problem(struct req *r, const char *job,
+			    json_object *params, const char *id,
+			    struct sched_vals *v)
+{
+	PGresult *res = db_query_or_problem(r, &sched_sql_job, DB_PARAMS(job));
+	json_object *def, *plain = NULL, *secret = NULL;
+
+	if (res == NULL)
+		return -1;
+	if (PQntuples(res) != 1)
+		return problem_field(r, "job_id", "is not an existing job"), -1;
+	def = req_own(r, json_tokener_parse(PQgetvalue(res, 0, 1)));
+	if (schedules_params_check_or_problem(r, def, params, &plain,
+					      &secret) < 0)
 		return -1;
 	v->params = arena_strdup(r->arena, json_object_to_json_string_ext(
 						   plain, JSON_C_TO_STRING_PLAIN));
 	v->secret = v->binding = v->key_version = NULL;
-	if (json_object_object_length(secret) > 0) {
+	if (secret != NULL && json_object_object_length(secret) > 0) {
 		const char *aad = arena_printf(r->arena, "schedule:%s", id);
 		size_t ptlen, len;
 		const char *pt = json_object_to_json_string_length(
