@@ -19,9 +19,9 @@
 /* One request in flight. */
 struct step_http {
 	struct step_call *c;
-	long long received;   /* body bytes */
-	int too_large;	      /* STEP_HTTP_BODY_MAX passed */
-	int stopped;	      /* the progress callback saw cancel */
+	long long received; /* body bytes */
+	int too_large;	    /* STEP_HTTP_BODY_MAX passed */
+	int stopped;	    /* the progress callback saw cancel */
 	size_t header_bytes;
 	json_object *headers; /* lower-case name -> value */
 };
@@ -100,9 +100,8 @@ step_http_on_header(char *p, size_t size, size_t n, void *ud)
 				       json_object_new_string(old));
 		free(old);
 	} else {
-		json_object_object_add(h->headers, name,
-				       json_object_new_string_len(val,
-								  (int)vl));
+		json_object_object_add(
+		    h->headers, name, json_object_new_string_len(val, (int)vl));
 	}
 	return len;
 }
@@ -190,7 +189,8 @@ step_http_headers(struct step_call *c, int *bad)
 			snprintf(c->error, sizeof(c->error),
 				 "the header name \"%.100s\" or its value "
 				 "is not allowed (no line breaks, no colon "
-				 "or space in names)", k);
+				 "or space in names)",
+				 k);
 			break;
 		}
 		buf_init(&line, 65536);
@@ -200,8 +200,7 @@ step_http_headers(struct step_call *c, int *bad)
 			buf_printf(&line, "%s;", k);
 		else
 			buf_printf(&line, "%s: %s", k, val);
-		nl = line.data != NULL ? curl_slist_append(l, line.data)
-				       : NULL;
+		nl = line.data != NULL ? curl_slist_append(l, line.data) : NULL;
 		buf_cleanup(&line);
 		if (nl == NULL) {
 			*bad = 1;
@@ -239,16 +238,19 @@ step_http_request(struct step_call *c)
 	memset(&h, 0, sizeof(h));
 	h.c = c;
 	if (!step_http_scheme_ok(url))
-		return stepio_fail(c, STEP_FAILED, "the URL must start with "
+		return stepio_fail(c, STEP_FAILED,
+				   "the URL must start with "
 				   "http:// or https://");
 	if (strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0 &&
 	    strcmp(method, "PUT") != 0 && strcmp(method, "PATCH") != 0 &&
 	    strcmp(method, "DELETE") != 0 && strcmp(method, "HEAD") != 0)
-		return stepio_fail(c, STEP_FAILED, "the method must be GET, "
+		return stepio_fail(c, STEP_FAILED,
+				   "the method must be GET, "
 				   "POST, PUT, PATCH, DELETE or HEAD");
 	if (stepio_int(c, "timeout_s", STEP_HTTP_TIMEOUT_S, &timeout_s) != 0 ||
 	    timeout_s < 1 || timeout_s > 86400)
-		return stepio_fail(c, STEP_FAILED, "timeout_s must be an "
+		return stepio_fail(c, STEP_FAILED,
+				   "timeout_s must be an "
 				   "integer from 1 to 86400");
 	hdrs = step_http_headers(c, &bad);
 	if (bad)
@@ -316,10 +318,9 @@ step_http_request(struct step_call *c)
 		if (now >= deadline)
 			break;
 		left = (int)(deadline - now);
-		curl_multi_poll(m, NULL, 0,
-				left < STEP_HTTP_POLL_MS ? left
-							 : STEP_HTTP_POLL_MS,
-				NULL);
+		curl_multi_poll(
+		    m, NULL, 0,
+		    left < STEP_HTTP_POLL_MS ? left : STEP_HTTP_POLL_MS, NULL);
 	}
 	rc = CURLE_OPERATION_TIMEDOUT;
 	while ((msg = curl_multi_info_read(m, &left)) != NULL) {
@@ -338,14 +339,17 @@ step_http_request(struct step_call *c)
 	if (h.stopped || rc == CURLE_ABORTED_BY_CALLBACK) {
 		out = h.too_large ? STEP_FAILED : STEP_CANCELED;
 		if (h.too_large)
-			stepio_fail(c, out, "the response body is larger "
-				    "than %lld bytes", STEP_HTTP_BODY_MAX);
+			stepio_fail(c, out,
+				    "the response body is larger "
+				    "than %lld bytes",
+				    STEP_HTTP_BODY_MAX);
 		else
 			stepio_fail(c, out, "canceled");
 		goto done;
 	}
 	if (rc == CURLE_WRITE_ERROR && h.too_large) {
-		out = stepio_fail(c, STEP_FAILED, "the response body is "
+		out = stepio_fail(c, STEP_FAILED,
+				  "the response body is "
 				  "larger than %lld bytes",
 				  STEP_HTTP_BODY_MAX);
 		goto done;
@@ -376,7 +380,8 @@ step_http_request(struct step_call *c)
 	if (!step_http_expected(c, status, list, sizeof(list))) {
 		out = stepio_fail(c, STEP_FAILED,
 				  "HTTP status %ld is not one of the "
-				  "expected (%s)", status, list);
+				  "expected (%s)",
+				  status, list);
 		goto done;
 	}
 	out = STEP_SUCCEEDED;

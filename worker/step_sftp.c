@@ -45,11 +45,12 @@ step_sftp_status(struct step_call *c, enum ssh_status s,
 {
 	switch (s) {
 	case SSH_ERR_TIMEOUT:
-		return stepio_fail(c, STEP_TIMED_OUT, "the time limit was "
-				   "reached while %s", what);
-	case SSH_ERR_CANCELED:
-		return stepio_fail(c, STEP_CANCELED, "canceled while %s",
+		return stepio_fail(c, STEP_TIMED_OUT,
+				   "the time limit was "
+				   "reached while %s",
 				   what);
+	case SSH_ERR_CANCELED:
+		return stepio_fail(c, STEP_CANCELED, "canceled while %s", what);
 	default:
 		stepio_ssh_check(c);
 		return stepio_fail(c, STEP_FAILED, "%s", err->msg);
@@ -77,7 +78,8 @@ step_sftp_upload(struct step_call *c)
 	if (path[0] == '\0')
 		return stepio_fail(c, STEP_FAILED, "the remote path is empty");
 	if (step_sftp_mode(c, &o.mode) != 0)
-		return stepio_fail(c, STEP_FAILED, "the mode must be octal "
+		return stepio_fail(c, STEP_FAILED,
+				   "the mode must be octal "
 				   "permission bits like 0644");
 	if (strcmp(policy, "replace") == 0)
 		o.overwrite = SFTP_OVERWRITE;
@@ -86,16 +88,20 @@ step_sftp_upload(struct step_call *c)
 	else if (strcmp(policy, "fail") == 0)
 		o.overwrite = SFTP_FAIL_IF_EXISTS;
 	else
-		return stepio_fail(c, STEP_FAILED, "overwrite must be "
+		return stepio_fail(c, STEP_FAILED,
+				   "overwrite must be "
 				   "replace, fail or skip");
 	if (c->get_file == NULL || c->get_file(c->arg, name, &f) != 0)
-		return stepio_fail(c, STEP_FAILED, "the job has no attachment "
-				   "called \"%.200s\"", name);
+		return stepio_fail(c, STEP_FAILED,
+				   "the job has no attachment "
+				   "called \"%.200s\"",
+				   name);
 	crypto_sha256(md, f.content != NULL ? (const void *)f.content : "",
 		      f.size);
 	enc_hex(hex, md, sizeof(md));
 	if (strcasecmp(hex, f.sha256) != 0)
-		return stepio_fail(c, STEP_FAILED, "the attachment \"%.200s\" "
+		return stepio_fail(c, STEP_FAILED,
+				   "the attachment \"%.200s\" "
 				   "does not match its recorded SHA-256",
 				   name);
 	out = stepio_ssh(c, deadline, &conn);
@@ -103,22 +109,29 @@ step_sftp_upload(struct step_call *c)
 		return out;
 	o.timeout_ms = stepio_left_ms(deadline, 0);
 	if (deadline != 0 && o.timeout_ms == 0)
-		return stepio_fail(c, STEP_TIMED_OUT, "the time limit was "
+		return stepio_fail(c, STEP_TIMED_OUT,
+				   "the time limit was "
 				   "reached before the upload started");
 	o.cancel = c->cancel;
 	stepio_note(c, "uploading %s (%zu bytes) to %s", name, f.size, path);
 	s = sftp_upload(conn, path, f.content, f.size, &o, &r, &err);
 	if (s == SSH_ERR_EXISTS)
-		return stepio_fail(c, STEP_FAILED, "%s already exists on the "
-				   "target and overwrite is \"fail\"", path);
+		return stepio_fail(c, STEP_FAILED,
+				   "%s already exists on the "
+				   "target and overwrite is \"fail\"",
+				   path);
 	if (s != SSH_OK)
 		return step_sftp_status(c, s, &err, "uploading");
 	if (r.skipped)
-		stepio_note(c, "%s exists: left as it is (overwrite is "
-			    "\"skip\")", path);
+		stepio_note(c,
+			    "%s exists: left as it is (overwrite is "
+			    "\"skip\")",
+			    path);
 	else
-		stepio_note(c, "uploaded %zu bytes, SHA-256 %s verified on "
-			    "the target", r.bytes, r.sha256);
+		stepio_note(c,
+			    "uploaded %zu bytes, SHA-256 %s verified on "
+			    "the target",
+			    r.bytes, r.sha256);
 	json_object_put(c->outputs);
 	c->outputs = json_object_new_object();
 	json_object_object_add(c->outputs, "path",
@@ -146,10 +159,10 @@ step_sftp_download(struct step_call *c)
 
 	if (path[0] == '\0')
 		return stepio_fail(c, STEP_FAILED, "the remote path is empty");
-	if (stepio_int(c, "max_bytes", STEP_SFTP_DOWNLOAD_DEFAULT, &max) !=
-		0 ||
+	if (stepio_int(c, "max_bytes", STEP_SFTP_DOWNLOAD_DEFAULT, &max) != 0 ||
 	    max < 0 || max > STEP_SFTP_DOWNLOAD_MAX)
-		return stepio_fail(c, STEP_FAILED, "max_bytes must be an "
+		return stepio_fail(c, STEP_FAILED,
+				   "max_bytes must be an "
 				   "integer from 0 to %lld",
 				   STEP_SFTP_DOWNLOAD_MAX);
 	out = stepio_ssh(c, deadline, &conn);
@@ -158,7 +171,8 @@ step_sftp_download(struct step_call *c)
 	memset(&o, 0, sizeof(o));
 	o.timeout_ms = stepio_left_ms(deadline, 0);
 	if (deadline != 0 && o.timeout_ms == 0)
-		return stepio_fail(c, STEP_TIMED_OUT, "the time limit was "
+		return stepio_fail(c, STEP_TIMED_OUT,
+				   "the time limit was "
 				   "reached before the download started");
 	o.cancel = c->cancel;
 	buf_reset(&c->file);
@@ -168,7 +182,8 @@ step_sftp_download(struct step_call *c)
 	s = sftp_download(conn, path, (size_t)max, &o, &c->file, &r, &err);
 	if (s == SSH_ERR_TOO_LARGE) {
 		buf_reset(&c->file);
-		return stepio_fail(c, STEP_FAILED, "%s is larger than "
+		return stepio_fail(c, STEP_FAILED,
+				   "%s is larger than "
 				   "max_bytes (%lld bytes); nothing was kept",
 				   path, max);
 	}
@@ -176,8 +191,10 @@ step_sftp_download(struct step_call *c)
 		buf_reset(&c->file);
 		return step_sftp_status(c, s, &err, "downloading");
 	}
-	stepio_note(c, "downloaded %zu bytes, SHA-256 %s verified on the "
-		    "target", r.bytes, r.sha256);
+	stepio_note(c,
+		    "downloaded %zu bytes, SHA-256 %s verified on the "
+		    "target",
+		    r.bytes, r.sha256);
 	json_object_put(c->outputs);
 	c->outputs = json_object_new_object();
 	json_object_object_add(c->outputs, "path",

@@ -17,8 +17,7 @@ static void step_ssh_on_output(void *arg, enum ssh_stream s, const char *data,
 static enum step_outcome step_ssh_run(struct step_call *c,
 				      struct ssh_conn *conn,
 				      const char *command, long long deadline);
-static enum step_outcome step_ssh_result(struct step_call *c,
-					 enum ssh_status s,
+static enum step_outcome step_ssh_result(struct step_call *c, enum ssh_status s,
 					 const struct ssh_exec_result *r,
 					 const struct ssh_err *err, int sudo);
 static enum step_outcome step_ssh_mkdir(struct step_call *c,
@@ -40,8 +39,7 @@ step_ssh_result(struct step_call *c, enum ssh_status s,
 		const struct ssh_exec_result *r, const struct ssh_err *err,
 		int sudo)
 {
-	snprintf(c->exit_signal, sizeof(c->exit_signal), "%s",
-		 r->exit_signal);
+	snprintf(c->exit_signal, sizeof(c->exit_signal), "%s", r->exit_signal);
 	c->exit_code = r->exit_status;
 	switch (s) {
 	case SSH_OK:
@@ -52,17 +50,17 @@ step_ssh_result(struct step_call *c, enum ssh_status s,
 				   "remote command was stopped",
 				   (c->timeout_ms + 999) / 1000);
 	case SSH_ERR_CANCELED:
-		return stepio_fail(c, STEP_CANCELED, "canceled; the remote "
+		return stepio_fail(c, STEP_CANCELED,
+				   "canceled; the remote "
 				   "command was stopped");
 	default:
 		stepio_ssh_check(c);
 		return stepio_fail(c, STEP_FAILED, "%s", err->msg);
 	}
 	if (sudo && r->sudo_refused)
-		return stepio_fail(c, STEP_FAILED,
-				   "sudo refused the password of user %s",
-				   c->target->user != NULL ? c->target->user
-							   : "?");
+		return stepio_fail(
+		    c, STEP_FAILED, "sudo refused the password of user %s",
+		    c->target->user != NULL ? c->target->user : "?");
 	if (r->exit_signal[0] != '\0')
 		return stepio_fail(c, STEP_FAILED,
 				   "the command was killed by signal %s",
@@ -99,8 +97,8 @@ step_ssh_run(struct step_call *c, struct ssh_conn *conn, const char *command,
 		json_object_object_foreach(map, k, v)
 		{
 			env[n].name = k;
-			env[n++].value = v != NULL ? json_object_get_string(v)
-						   : "";
+			env[n++].value =
+			    v != NULL ? json_object_get_string(v) : "";
 		}
 	}
 	o.env = env;
@@ -113,7 +111,8 @@ step_ssh_run(struct step_call *c, struct ssh_conn *conn, const char *command,
 	o.timeout_ms = stepio_left_ms(deadline, 0);
 	if (deadline != 0 && o.timeout_ms == 0) {
 		free(env);
-		return stepio_fail(c, STEP_TIMED_OUT, "the time limit was "
+		return stepio_fail(c, STEP_TIMED_OUT,
+				   "the time limit was "
 				   "reached before the command started");
 	}
 	o.cancel = c->cancel;
@@ -159,7 +158,8 @@ step_ssh_mkdir(struct step_call *c, struct ssh_conn *conn, long long deadline,
 	memset(&o, 0, sizeof(o));
 	o.timeout_ms = stepio_left_ms(deadline, STEP_SSH_CLEANUP_MS);
 	if (o.timeout_ms == 0)
-		return stepio_fail(c, STEP_TIMED_OUT, "the time limit was "
+		return stepio_fail(c, STEP_TIMED_OUT,
+				   "the time limit was "
 				   "reached before the script started");
 	o.cancel = c->cancel;
 	o.capture_max = 4096;
@@ -176,14 +176,16 @@ step_ssh_mkdir(struct step_call *c, struct ssh_conn *conn, long long deadline,
 		return STEP_SUCCEEDED;
 	}
 	if (s == SSH_ERR_TIMEOUT)
-		out = stepio_fail(c, STEP_TIMED_OUT, "the time limit was "
+		out = stepio_fail(c, STEP_TIMED_OUT,
+				  "the time limit was "
 				  "reached while preparing the script");
 	else if (s == SSH_ERR_CANCELED)
 		out = stepio_fail(c, STEP_CANCELED, "canceled");
 	else if (s != SSH_OK)
 		out = stepio_fail(c, STEP_FAILED, "%s", err.msg);
 	else
-		out = stepio_fail(c, STEP_FAILED, "cannot make a temporary "
+		out = stepio_fail(c, STEP_FAILED,
+				  "cannot make a temporary "
 				  "directory on the target (mktemp -d: "
 				  "%.200s)",
 				  r.err.data != NULL ? r.err.data : "");
@@ -233,11 +235,14 @@ step_ssh_script(struct step_call *c)
 	char dir[512], path[600];
 
 	if (interp[0] != '/')
-		return stepio_fail(c, STEP_FAILED, "the interpreter must be "
+		return stepio_fail(c, STEP_FAILED,
+				   "the interpreter must be "
 				   "an absolute path");
 	if (strlen(script) > STEP_SSH_SCRIPT_MAX)
-		return stepio_fail(c, STEP_FAILED, "the script is larger "
-				   "than %d bytes", STEP_SSH_SCRIPT_MAX);
+		return stepio_fail(c, STEP_FAILED,
+				   "the script is larger "
+				   "than %d bytes",
+				   STEP_SSH_SCRIPT_MAX);
 	o = stepio_ssh(c, deadline, &conn);
 	if (o != STEP_SUCCEEDED)
 		return o;
@@ -250,22 +255,24 @@ step_ssh_script(struct step_call *c)
 	so.overwrite = SFTP_FAIL_IF_EXISTS;
 	so.timeout_ms = stepio_left_ms(deadline, 60000);
 	so.cancel = c->cancel;
-	stepio_note(c, "uploading the script (%zu bytes) to %s",
-		    strlen(script), path);
-	s = so.timeout_ms == 0
-		? SSH_ERR_TIMEOUT
-		: sftp_upload(conn, path, script, strlen(script), &so, NULL,
-			      &err);
+	stepio_note(c, "uploading the script (%zu bytes) to %s", strlen(script),
+		    path);
+	s = so.timeout_ms == 0 ? SSH_ERR_TIMEOUT
+			       : sftp_upload(conn, path, script, strlen(script),
+					     &so, NULL, &err);
 	if (s != SSH_OK) {
 		if (s == SSH_ERR_TIMEOUT)
-			o = stepio_fail(c, STEP_TIMED_OUT, "the time limit "
+			o = stepio_fail(c, STEP_TIMED_OUT,
+					"the time limit "
 					"was reached while uploading the "
 					"script");
 		else if (s == SSH_ERR_CANCELED)
 			o = stepio_fail(c, STEP_CANCELED, "canceled");
 		else
-			o = stepio_fail(c, STEP_FAILED, "cannot upload the "
-					"script: %s", err.msg);
+			o = stepio_fail(c, STEP_FAILED,
+					"cannot upload the "
+					"script: %s",
+					err.msg);
 		stepio_ssh_check(c);
 		step_ssh_rmdir(c, conn, dir);
 		return o;
@@ -274,11 +281,12 @@ step_ssh_script(struct step_call *c)
 	ssh_shell_quote(&cmd, interp);
 	buf_puts(&cmd, " ");
 	ssh_shell_quote(&cmd, path);
-	if (args[0] != '\0' && (buf_puts(&cmd, " ") != 0 ||
-				buf_puts(&cmd, args) != 0)) {
+	if (args[0] != '\0' &&
+	    (buf_puts(&cmd, " ") != 0 || buf_puts(&cmd, args) != 0)) {
 		buf_cleanup(&cmd);
 		step_ssh_rmdir(c, conn, dir);
-		return stepio_fail(c, STEP_FAILED, "the arguments are too "
+		return stepio_fail(c, STEP_FAILED,
+				   "the arguments are too "
 				   "long");
 	}
 	o = step_ssh_run(c, conn, cmd.data, deadline);

@@ -21,8 +21,7 @@ static enum step_outcome step_winrm_run(struct step_call *c,
 					const char *command_line);
 
 static int
-step_winrm_on_output(void *ctx, enum winrm_stream s, const char *data,
-		     size_t n)
+step_winrm_on_output(void *ctx, enum winrm_stream s, const char *data, size_t n)
 {
 	stepio_output(ctx, s == WINRM_STDERR ? 2 : 1, data, n);
 	return 0;
@@ -40,11 +39,13 @@ step_winrm_session(struct step_call *c, struct winrm_session **out)
 	if (tg == NULL || tg->host == NULL || tg->host[0] == '\0')
 		return stepio_fail(c, STEP_FAILED,
 				   "%s needs a target reached over WinRM; this "
-				   "run has no target", c->type);
+				   "run has no target",
+				   c->type);
 	if (tg->protocol == NULL || strcmp(tg->protocol, "winrm") != 0)
 		return stepio_fail(c, STEP_FAILED,
 				   "%s runs over WinRM, but target %s is "
-				   "reached over %s", c->type,
+				   "reached over %s",
+				   c->type,
 				   tg->name != NULL ? tg->name : tg->host,
 				   tg->protocol != NULL ? tg->protocol : "?");
 	if (c->io->winrm != NULL) {
@@ -57,16 +58,15 @@ step_winrm_session(struct step_call *c, struct winrm_session **out)
 	wt.https = tg->winrm_https;
 	wt.verify_tls = tg->winrm_verify_tls;
 	wt.auth = tg->winrm_auth != NULL && strcmp(tg->winrm_auth, "basic") == 0
-			  ? WINRM_AUTH_BASIC
-			  : WINRM_AUTH_NTLM;
+		      ? WINRM_AUTH_BASIC
+		      : WINRM_AUTH_NTLM;
 	wt.user = tg->user;
 	wt.password = tg->password;
 	wt.domain = tg->domain;
 	wt.timeout_ms = STEP_WINRM_REQUEST_MS;
 	c->io->winrm = winrm_session_new(&wt, err, sizeof(err));
 	if (c->io->winrm == NULL)
-		return stepio_fail(c, STEP_FAILED, "cannot use WinRM: %s",
-				   err);
+		return stepio_fail(c, STEP_FAILED, "cannot use WinRM: %s", err);
 	*out = c->io->winrm;
 	return STEP_SUCCEEDED;
 }
@@ -112,8 +112,7 @@ step_winrm_run(struct step_call *c, const char *command_line)
 	winrm_session_limits(s, NULL, 0);
 	saved = s->t.timeout_ms;
 	s->t.timeout_ms = STEP_WINRM_CLEANUP_MS;
-	if (rc != 0 && rc != WINRM_ERR_UNREACHABLE && cmd[0] != '\0' &&
-	    !done) {
+	if (rc != 0 && rc != WINRM_ERR_UNREACHABLE && cmd[0] != '\0' && !done) {
 		stepio_note(c, "sending Signal terminate to the command");
 		winrm_signal(s, shell, cmd, WINRM_SIGNAL_TERMINATE, ignored,
 			     sizeof(ignored));
@@ -134,7 +133,8 @@ step_winrm_run(struct step_call *c, const char *command_line)
 		step_winrm_drop(c);
 		return stepio_fail(c, STEP_FAILED, "%s", err);
 	case WINRM_ERR_CANCELED:
-		return stepio_fail(c, STEP_CANCELED, "canceled; the command "
+		return stepio_fail(c, STEP_CANCELED,
+				   "canceled; the command "
 				   "was sent Signal terminate");
 	case WINRM_ERR_FAULT:
 	case WINRM_ERR_PROTOCOL:

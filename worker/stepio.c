@@ -85,8 +85,7 @@ stepio_map(const struct step_call *c, const char *name)
 {
 	json_object *v = stepio_get(c, name);
 
-	return v != NULL && json_object_is_type(v, json_type_object) ? v
-								     : NULL;
+	return v != NULL && json_object_is_type(v, json_type_object) ? v : NULL;
 }
 
 static void
@@ -205,11 +204,13 @@ stepio_ssh(struct step_call *c, long long deadline, struct ssh_conn **out)
 	if (tg == NULL || tg->host == NULL || tg->host[0] == '\0')
 		return stepio_fail(c, STEP_FAILED,
 				   "%s needs a target reached over SSH; this "
-				   "run has no target", c->type);
+				   "run has no target",
+				   c->type);
 	if (tg->protocol == NULL || strcmp(tg->protocol, "ssh") != 0)
 		return stepio_fail(c, STEP_FAILED,
 				   "%s runs over SSH, but target %s is reached "
-				   "over %s", c->type,
+				   "over %s",
+				   c->type,
 				   tg->name != NULL ? tg->name : tg->host,
 				   tg->protocol != NULL ? tg->protocol : "?");
 	stepio_ssh_check(c);
@@ -253,13 +254,15 @@ stepio_ssh(struct step_call *c, long long deadline, struct ssh_conn **out)
 				   info.key_type, info.fingerprint,
 				   tg->host_key);
 	case SSH_ERR_CANCELED:
-		return stepio_fail(c, STEP_CANCELED, "canceled while "
+		return stepio_fail(c, STEP_CANCELED,
+				   "canceled while "
 				   "connecting");
 	case SSH_ERR_TIMEOUT:
 		if (deadline != 0 && stepio_now_ms() >= deadline)
 			return stepio_fail(c, STEP_TIMED_OUT,
 					   "the time limit was reached while "
-					   "connecting: %s", err.msg);
+					   "connecting: %s",
+					   err.msg);
 		break;
 	default:
 		break;

@@ -28,11 +28,11 @@ void stepio_output(struct step_call *c, int stream, const char *data,
 		   size_t len);
 /* A system line (stream 3) for the log, e.g. "uploading 12 bytes". */
 void stepio_note(struct step_call *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* Sets c->error and returns outcome. */
 enum step_outcome stepio_fail(struct step_call *c, enum step_outcome outcome,
 			      const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* The monotonic clock in ms. */
 long long stepio_now_ms(void);

@@ -179,8 +179,7 @@ sink_serve(void *arg)
 		if (end == NULL)
 			continue;
 		cl = strcasestr(req, "\r\ncontent-length:");
-		blen = cl != NULL && cl < end ? strtoul(cl + 17, NULL, 10)
-					      : 0;
+		blen = cl != NULL && cl < end ? strtoul(cl + 17, NULL, 10) : 0;
 		need = (size_t)(end + 4 - req) + blen;
 		if (have >= need || have == sizeof(req) - 1)
 			break;
@@ -191,33 +190,36 @@ sink_serve(void *arg)
 	sscanf(req, "%15s %255s", method, path);
 	buf_init(&out, 1 << 20);
 	if (strcmp(path, "/echo") == 0) {
-		buf_printf(&out, "HTTP/1.1 200 OK\r\nContent-Type: text/plain"
+		buf_printf(&out,
+			   "HTTP/1.1 200 OK\r\nContent-Type: text/plain"
 			   "\r\nX-Reply: yes\r\nSet-Cookie: a=1\r\n"
 			   "Set-Cookie: b=2\r\nContent-Length: %zu\r\n"
-			   "Connection: close\r\n\r\n", have);
+			   "Connection: close\r\n\r\n",
+			   have);
 		buf_append(&out, req, have);
 		sink_write(c, out.data, out.len);
 	} else if (strncmp(path, "/status/", 8) == 0) {
 		status = atoi(path + 8);
-		buf_printf(&out, "HTTP/1.1 %d X\r\nContent-Length: 10\r\n"
-			   "Connection: close\r\n\r\nstatus %d", status,
-			   status);
+		buf_printf(&out,
+			   "HTTP/1.1 %d X\r\nContent-Length: 10\r\n"
+			   "Connection: close\r\n\r\nstatus %d",
+			   status, status);
 		sink_write(c, out.data, out.len);
 	} else if (strcmp(path, "/slow") == 0) {
 		buf_puts(&out, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n"
-			 "Connection: close\r\n\r\nfirst ");
+			       "Connection: close\r\n\r\nfirst ");
 		sink_write(c, out.data, out.len);
 		for (i = 0; i < 300; i++)
 			usleep(100000);
 	} else if (strcmp(path, "/big") == 0) {
 		buf_puts(&out, "HTTP/1.1 200 OK\r\nContent-Length: 300000\r\n"
-			 "Connection: close\r\n\r\n");
+			       "Connection: close\r\n\r\n");
 		for (i = 0; i < 300000; i++)
 			buf_append(&out, "x", 1);
 		sink_write(c, out.data, out.len);
 	} else {
 		buf_puts(&out, "HTTP/1.1 404 Not Found\r\nContent-Length: 0"
-			 "\r\nConnection: close\r\n\r\n");
+			       "\r\nConnection: close\r\n\r\n");
 		sink_write(c, out.data, out.len);
 	}
 	buf_cleanup(&out);
@@ -261,10 +263,12 @@ test_methods(void)
 	char in[1024], re[64];
 	int i;
 
-	snprintf(in, sizeof(in), "{\"method\": \"POST\", \"url\": "
+	snprintf(in, sizeof(in),
+		 "{\"method\": \"POST\", \"url\": "
 		 "\"http://127.0.0.1:%d/echo\", \"headers\": {\"X-Token\": "
 		 "\"abc 123\", \"Content-Type\": \"application/json\"}, "
-		 "\"body\": \"{\\\"a\\\": 1}\"}", plain.port);
+		 "\"body\": \"{\\\"a\\\": 1}\"}",
+		 plain.port);
 	stepfx_begin(&x, "http.request", in, NULL, &io, 10000, 0);
 	is(stepfx_outcome(stepfx_run(&x, step_http_request)), "succeeded",
 	   "POST with headers and a body");
@@ -284,9 +288,9 @@ test_methods(void)
 			   JSON_C_TO_STRING_PLAIN)
 		     : "",
 	   "\"yes\"", "response header x-reply in the outputs");
-	is(h != NULL ? json_object_get_string(
-			   json_object_object_get(h, "set-cookie"))
-		     : "",
+	is(h != NULL
+	       ? json_object_get_string(json_object_object_get(h, "set-cookie"))
+	       : "",
 	   "a=1, b=2", "repeated headers joined");
 	is(h != NULL ? json_object_get_string(
 			   json_object_object_get(h, "content-type"))
@@ -304,7 +308,8 @@ test_methods(void)
 	stepfx_end(&x);
 
 	for (i = 0; i < 3; i++) {
-		snprintf(in, sizeof(in), "{\"method\": \"%s\", \"url\": "
+		snprintf(in, sizeof(in),
+			 "{\"method\": \"%s\", \"url\": "
 			 "\"http://127.0.0.1:%d/echo\", \"body\": \"x=%d\"}",
 			 methods[i], plain.port, i);
 		stepfx_begin(&x, "http.request", in, NULL, &io, 10000, 0);
@@ -316,8 +321,10 @@ test_methods(void)
 		stepfx_end(&x);
 	}
 
-	snprintf(in, sizeof(in), "{\"method\": \"HEAD\", \"url\": "
-		 "\"http://127.0.0.1:%d/echo\"}", plain.port);
+	snprintf(in, sizeof(in),
+		 "{\"method\": \"HEAD\", \"url\": "
+		 "\"http://127.0.0.1:%d/echo\"}",
+		 plain.port);
 	stepfx_begin(&x, "http.request", in, NULL, &io, 10000, 0);
 	is(stepfx_outcome(stepfx_run(&x, step_http_request)), "succeeded",
 	   "HEAD");
@@ -347,54 +354,65 @@ test_failures(void)
 	char in[512];
 	int closed;
 
-	snprintf(in, sizeof(in), "{\"url\": \"http://127.0.0.1:%d/status/404"
-		 "\"}", plain.port);
+	snprintf(in, sizeof(in),
+		 "{\"url\": \"http://127.0.0.1:%d/status/404"
+		 "\"}",
+		 plain.port);
 	stepfx_begin(&x, "http.request", in, NULL, &io, 10000, 0);
 	is(stepfx_outcome(stepfx_run(&x, step_http_request)), "failed",
 	   "404 with the default expectation (2xx): failed");
 	cmp_ok(x.c.exit_code, "==", 404, "status recorded");
 	is(x.c.out.data, "status 404", "body kept");
-	like(x.c.error, "HTTP status 404 is not one of the expected "
-	     "\\(200-299\\)", "explained: %s", x.c.error);
+	like(x.c.error,
+	     "HTTP status 404 is not one of the expected "
+	     "\\(200-299\\)",
+	     "explained: %s", x.c.error);
 	stepfx_end(&x);
 
-	snprintf(in, sizeof(in), "{\"url\": \"http://127.0.0.1:%d/status/404"
-		 "\", \"expect_status\": [404, 410]}", plain.port);
+	snprintf(in, sizeof(in),
+		 "{\"url\": \"http://127.0.0.1:%d/status/404"
+		 "\", \"expect_status\": [404, 410]}",
+		 plain.port);
 	stepfx_begin(&x, "http.request", in, NULL, &io, 10000, 0);
 	is(stepfx_outcome(stepfx_run(&x, step_http_request)), "succeeded",
 	   "404 when 404 is expected: succeeded");
 	stepfx_end(&x);
 
-	snprintf(in, sizeof(in), "{\"url\": \"http://127.0.0.1:%d/status/201"
-		 "\", \"expect_status\": [200]}", plain.port);
+	snprintf(in, sizeof(in),
+		 "{\"url\": \"http://127.0.0.1:%d/status/201"
+		 "\", \"expect_status\": [200]}",
+		 plain.port);
 	stepfx_begin(&x, "http.request", in, NULL, &io, 10000, 0);
 	is(stepfx_outcome(stepfx_run(&x, step_http_request)), "failed",
 	   "201 when only 200 is expected: failed");
 	like(x.c.error, "expected \\(200\\)", "explained: %s", x.c.error);
 	stepfx_end(&x);
 
-	stepfx_begin(&x, "http.request",
-		     "{\"url\": \"file:///etc/passwd\"}", NULL, &io, 10000, 0);
+	stepfx_begin(&x, "http.request", "{\"url\": \"file:///etc/passwd\"}",
+		     NULL, &io, 10000, 0);
 	is(stepfx_outcome(stepfx_run(&x, step_http_request)), "failed",
 	   "a file: URL is refused");
 	like(x.c.error, "http:// or https://", "explained");
 	is(x.c.out.data, "", "nothing read");
 	stepfx_end(&x);
 
-	stepfx_begin(&x, "http.request",
-		     "{\"url\": \"gopher://127.0.0.1/\"}", NULL, &io, 10000, 0);
+	stepfx_begin(&x, "http.request", "{\"url\": \"gopher://127.0.0.1/\"}",
+		     NULL, &io, 10000, 0);
 	is(stepfx_outcome(stepfx_run(&x, step_http_request)), "failed",
 	   "another scheme is refused");
 	stepfx_end(&x);
 
-	snprintf(in, sizeof(in), "{\"method\": \"TRACE\", \"url\": "
-		 "\"http://127.0.0.1:%d/echo\"}", plain.port);
+	snprintf(in, sizeof(in),
+		 "{\"method\": \"TRACE\", \"url\": "
+		 "\"http://127.0.0.1:%d/echo\"}",
+		 plain.port);
 	stepfx_begin(&x, "http.request", in, NULL, &io, 10000, 0);
 	is(stepfx_outcome(stepfx_run(&x, step_http_request)), "failed",
 	   "an unknown method is refused");
 	stepfx_end(&x);
 
-	snprintf(in, sizeof(in), "{\"url\": \"http://127.0.0.1:%d/echo\", "
+	snprintf(in, sizeof(in),
+		 "{\"url\": \"http://127.0.0.1:%d/echo\", "
 		 "\"headers\": {\"X-A\": \"1\\r\\nX-Injected: 1\"}}",
 		 plain.port);
 	stepfx_begin(&x, "http.request", in, NULL, &io, 10000, 0);
@@ -423,8 +441,10 @@ test_failures(void)
 		}
 		close(fd);
 	}
-	snprintf(in, sizeof(in), "{\"url\": \"http://u:secret-pw@127.0.0.1:"
-		 "%d/\"}", closed);
+	snprintf(in, sizeof(in),
+		 "{\"url\": \"http://u:secret-pw@127.0.0.1:"
+		 "%d/\"}",
+		 closed);
 	stepfx_begin(&x, "http.request", in, NULL, &io, 10000, 0);
 	is(stepfx_outcome(stepfx_run(&x, step_http_request)), "failed",
 	   "a closed port: failed");
@@ -450,16 +470,20 @@ test_tls(void)
 	like(x.c.error, "(certificate|SSL)", "explained: %s", x.c.error);
 	stepfx_end(&x);
 
-	snprintf(in, sizeof(in), "{\"url\": \"https://127.0.0.1:%d/echo\", "
-		 "\"verify_tls\": false}", tls.port);
+	snprintf(in, sizeof(in),
+		 "{\"url\": \"https://127.0.0.1:%d/echo\", "
+		 "\"verify_tls\": false}",
+		 tls.port);
 	stepfx_begin(&x, "http.request", in, NULL, &io, 10000, 0);
 	is(stepfx_outcome(stepfx_run(&x, step_http_request)), "succeeded",
 	   "verify_tls false: succeeds");
 	like(x.c.out.data, "^GET /echo HTTP/1.1", "over TLS");
 	stepfx_end(&x);
 
-	snprintf(in, sizeof(in), "{\"url\": \"https://127.0.0.1:%d/echo\", "
-		 "\"verify_tls\": true}", tls.port);
+	snprintf(in, sizeof(in),
+		 "{\"url\": \"https://127.0.0.1:%d/echo\", "
+		 "\"verify_tls\": true}",
+		 tls.port);
 	stepfx_begin(&x, "http.request", in, NULL, &io, 10000, 0);
 	is(stepfx_outcome(stepfx_run(&x, step_http_request)), "failed",
 	   "verify_tls true: fails");
@@ -474,8 +498,10 @@ test_stop(void)
 	char in[512];
 	long long t0;
 
-	snprintf(in, sizeof(in), "{\"url\": \"http://127.0.0.1:%d/slow\", "
-		 "\"timeout_s\": 1}", plain.port);
+	snprintf(in, sizeof(in),
+		 "{\"url\": \"http://127.0.0.1:%d/slow\", "
+		 "\"timeout_s\": 1}",
+		 plain.port);
 	stepfx_begin(&x, "http.request", in, NULL, &io, 0, 0);
 	t0 = now_ms();
 	is(stepfx_outcome(stepfx_run(&x, step_http_request)), "timed_out",
@@ -503,8 +529,10 @@ test_stop(void)
 	is(stepfx_outcome(stepfx_run(&x, step_http_request)), "canceled",
 	   "cancel: canceled");
 	stepfx_cancel_join();
-	cmp_ok(now_ms() - t0 - 500, "<", 400, "within 400 ms of the cancel "
-	       "(%lld ms)", now_ms() - t0 - 500);
+	cmp_ok(now_ms() - t0 - 500, "<", 400,
+	       "within 400 ms of the cancel "
+	       "(%lld ms)",
+	       now_ms() - t0 - 500);
 	stepfx_end(&x);
 }
 

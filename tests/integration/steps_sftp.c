@@ -92,16 +92,20 @@ test_transfers(void)
 
 	snprintf(dir, sizeof(dir), "/tmp/oc-steps-sftp-%d", (int)getpid());
 	snprintf(path, sizeof(path), "%s/app.bin", dir);
-	snprintf(in, sizeof(in), "{\"command\": \"rm -rf '%s'; mkdir -m 0755 "
-		 "'%s'\"}", dir, dir);
+	snprintf(in, sizeof(in),
+		 "{\"command\": \"rm -rf '%s'; mkdir -m 0755 "
+		 "'%s'\"}",
+		 dir, dir);
 	stepfx_begin(&x, "ssh.command", in, &t, &io, 10000, 0);
 	if (stepfx_run(&x, step_ssh_command) != STEP_SUCCEEDED)
 		BAIL_OUT("cannot make %s", dir);
 	stepfx_end(&x);
 	first = io.ssh;
 
-	snprintf(in, sizeof(in), "{\"file\": \"app.bin\", \"path\": \"%s\", "
-		 "\"mode\": \"0640\", \"overwrite\": \"fail\"}", path);
+	snprintf(in, sizeof(in),
+		 "{\"file\": \"app.bin\", \"path\": \"%s\", "
+		 "\"mode\": \"0640\", \"overwrite\": \"fail\"}",
+		 path);
 	stepfx_begin(&x, "sftp.upload", in, &t, &io, 20000, 0);
 	is(stepfx_outcome(stepfx_run(&x, step_sftp_upload)), "succeeded",
 	   "upload of a 300 kB attachment");
@@ -134,8 +138,8 @@ test_transfers(void)
 	stepfx_begin(&x, "sftp.download", in, &t, &io, 20000, 0);
 	is(stepfx_outcome(stepfx_run(&x, step_sftp_download)), "failed",
 	   "download over max_bytes fails");
-	like(x.c.error, "larger than max_bytes \\(1000 bytes\\)",
-	     "clearly: %s", x.c.error);
+	like(x.c.error, "larger than max_bytes \\(1000 bytes\\)", "clearly: %s",
+	     x.c.error);
 	cmp_ok((long long)x.c.file.len, "==", 0, "nothing kept");
 	stepfx_end(&x);
 
@@ -145,8 +149,10 @@ test_transfers(void)
 	   "download of a missing file fails");
 	stepfx_end(&x);
 
-	snprintf(in, sizeof(in), "{\"file\": \"small.txt\", \"path\": \"%s\", "
-		 "\"overwrite\": \"fail\"}", path);
+	snprintf(in, sizeof(in),
+		 "{\"file\": \"small.txt\", \"path\": \"%s\", "
+		 "\"overwrite\": \"fail\"}",
+		 path);
 	stepfx_begin(&x, "sftp.upload", in, &t, &io, 20000, 0);
 	is(stepfx_outcome(stepfx_run(&x, step_sftp_upload)), "failed",
 	   "overwrite fail: an existing file fails the step");
@@ -154,8 +160,10 @@ test_transfers(void)
 	ok(same_file(path, data, n), "file unchanged");
 	stepfx_end(&x);
 
-	snprintf(in, sizeof(in), "{\"file\": \"small.txt\", \"path\": \"%s\", "
-		 "\"overwrite\": \"skip\"}", path);
+	snprintf(in, sizeof(in),
+		 "{\"file\": \"small.txt\", \"path\": \"%s\", "
+		 "\"overwrite\": \"skip\"}",
+		 path);
 	stepfx_begin(&x, "sftp.upload", in, &t, &io, 20000, 0);
 	is(stepfx_outcome(stepfx_run(&x, step_sftp_upload)), "succeeded",
 	   "overwrite skip: succeeds");
@@ -163,8 +171,10 @@ test_transfers(void)
 	ok(same_file(path, data, n), "file unchanged");
 	stepfx_end(&x);
 
-	snprintf(in, sizeof(in), "{\"file\": \"small.txt\", \"path\": \"%s\", "
-		 "\"overwrite\": \"replace\", \"mode\": \"600\"}", path);
+	snprintf(in, sizeof(in),
+		 "{\"file\": \"small.txt\", \"path\": \"%s\", "
+		 "\"overwrite\": \"replace\", \"mode\": \"600\"}",
+		 path);
 	stepfx_begin(&x, "sftp.upload", in, &t, &io, 20000, 0);
 	is(stepfx_outcome(stepfx_run(&x, step_sftp_upload)), "succeeded",
 	   "overwrite replace");
@@ -173,8 +183,8 @@ test_transfers(void)
 	   "with mode 0600");
 	stepfx_end(&x);
 
-	snprintf(in, sizeof(in), "{\"file\": \"small.txt\", \"path\": \"%s/d\"}",
-		 dir);
+	snprintf(in, sizeof(in),
+		 "{\"file\": \"small.txt\", \"path\": \"%s/d\"}", dir);
 	stepfx_begin(&x, "sftp.upload", in, &t, &io, 20000, 0);
 	is(stepfx_outcome(stepfx_run(&x, step_sftp_upload)), "succeeded",
 	   "default mode and policy");
@@ -184,8 +194,10 @@ test_transfers(void)
 	stepfx_end(&x);
 
 	snprintf(path, sizeof(path), "%s/corrupt.txt", dir);
-	snprintf(in, sizeof(in), "{\"file\": \"corrupt.txt\", \"path\": "
-		 "\"%s\"}", path);
+	snprintf(in, sizeof(in),
+		 "{\"file\": \"corrupt.txt\", \"path\": "
+		 "\"%s\"}",
+		 path);
 	stepfx_begin(&x, "sftp.upload", in, &t, &io, 20000, 0);
 	is(stepfx_outcome(stepfx_run(&x, step_sftp_upload)), "failed",
 	   "an attachment that does not match its checksum fails");
@@ -201,15 +213,19 @@ test_transfers(void)
 	like(x.c.error, "no attachment called \"nope\"", "saying so");
 	stepfx_end(&x);
 
-	snprintf(in, sizeof(in), "{\"file\": \"small.txt\", \"path\": "
-		 "\"%s/x\", \"mode\": \"rwx\"}", dir);
+	snprintf(in, sizeof(in),
+		 "{\"file\": \"small.txt\", \"path\": "
+		 "\"%s/x\", \"mode\": \"rwx\"}",
+		 dir);
 	stepfx_begin(&x, "sftp.upload", in, &t, &io, 20000, 0);
 	is(stepfx_outcome(stepfx_run(&x, step_sftp_upload)), "failed",
 	   "a mode that is not octal fails");
 	stepfx_end(&x);
 
-	snprintf(in, sizeof(in), "{\"file\": \"small.txt\", \"path\": "
-		 "\"%s/x\", \"overwrite\": \"maybe\"}", dir);
+	snprintf(in, sizeof(in),
+		 "{\"file\": \"small.txt\", \"path\": "
+		 "\"%s/x\", \"overwrite\": \"maybe\"}",
+		 dir);
 	stepfx_begin(&x, "sftp.upload", in, &t, &io, 20000, 0);
 	is(stepfx_outcome(stepfx_run(&x, step_sftp_upload)), "failed",
 	   "an unknown overwrite policy fails");

@@ -102,12 +102,13 @@ test_command(void)
 	keep(&x);
 	stepfx_end(&x);
 
-	stepfx_begin(&x, "ssh.command",
-		     "{\"command\": \"printf '%s|%s|%s' \\\"$GREETING\\\" "
-		     "\\\"$QUOTED\\\" \\\"$(pwd)\\\"\", \"env\": {\"GREETING\": "
-		     "\"hello world\", \"QUOTED\": \"it's $HOME `x`\"}, "
-		     "\"cwd\": \"/usr/share\"}",
-		     &t, &io, 10000, 0);
+	stepfx_begin(
+	    &x, "ssh.command",
+	    "{\"command\": \"printf '%s|%s|%s' \\\"$GREETING\\\" "
+	    "\\\"$QUOTED\\\" \\\"$(pwd)\\\"\", \"env\": {\"GREETING\": "
+	    "\"hello world\", \"QUOTED\": \"it's $HOME `x`\"}, "
+	    "\"cwd\": \"/usr/share\"}",
+	    &t, &io, 10000, 0);
 	is(stepfx_outcome(stepfx_run(&x, step_ssh_command)), "succeeded",
 	   "env and cwd: succeeded");
 	cmp_ok(x.c.exit_code, "==", 0, "exit code 0");
@@ -135,9 +136,9 @@ test_command(void)
 	   "large output");
 	cmp_ok((long long)x.c.out.len, "==", 1000, "capture capped at 1000");
 	ok(x.c.out_truncated && !x.c.err_truncated, "stdout flagged "
-	   "truncated, stderr not");
+						    "truncated, stderr not");
 	cmp_ok((long long)x.streamed[1].len, "==", 300000,
-	   "every byte streamed to the log");
+	       "every byte streamed to the log");
 	ok(x.chunks > 2, "streamed in several chunks (%d)", x.chunks);
 	stepfx_end(&x);
 
@@ -188,8 +189,7 @@ test_stop(void)
 	ok(remote_gone(sleep_base + 1), "the remote process is gone");
 	stepfx_end(&x);
 
-	snprintf(in, sizeof(in), "{\"command\": \"sleep %d\"}",
-		 sleep_base + 2);
+	snprintf(in, sizeof(in), "{\"command\": \"sleep %d\"}", sleep_base + 2);
 	stepfx_begin(&x, "ssh.command", in, &t, &io, 0, 0);
 	stepfx_cancel_after(&x.cancel, 400);
 	t0 = ssh_now_ms();
@@ -247,8 +247,7 @@ test_sudo(void)
 	is(x.c.out.data, "oc-test-pw\n", "ran as the login user");
 	stepfx_end(&x);
 
-	snprintf(in, sizeof(in),
-		 "{\"command\": \"sleep %d\", \"sudo\": true}",
+	snprintf(in, sizeof(in), "{\"command\": \"sleep %d\", \"sudo\": true}",
 		 sleep_base + 3);
 	stepfx_begin(&x, "ssh.command", in, &t, &io, 1000, 0);
 	is(stepfx_outcome(stepfx_run(&x, step_ssh_command)), "timed_out",
@@ -285,16 +284,16 @@ test_script(void)
 	     "file and directory mode 0700; args passed as shell words");
 	ok(stat(path, &sb) != 0 && errno == ENOENT, "the script is removed");
 	*strrchr(path, '/') = '\0';
-	ok(stat(path, &sb) != 0 && errno == ENOENT,
-	   "and its directory too");
+	ok(stat(path, &sb) != 0 && errno == ENOENT, "and its directory too");
 	like(x.streamed[3].data, "uploading the script", "upload logged");
 	stepfx_end(&x);
 
-	stepfx_begin(&x, "ssh.script",
-		     "{\"script\": \"echo ${BASH_VERSION:+bash} \\\"$GREETING\\\""
-		     "; pwd\", \"interpreter\": \"/bin/bash\", \"env\": "
-		     "{\"GREETING\": \"hi\"}, \"cwd\": \"/usr\"}",
-		     &t, &io, 10000, 0);
+	stepfx_begin(
+	    &x, "ssh.script",
+	    "{\"script\": \"echo ${BASH_VERSION:+bash} \\\"$GREETING\\\""
+	    "; pwd\", \"interpreter\": \"/bin/bash\", \"env\": "
+	    "{\"GREETING\": \"hi\"}, \"cwd\": \"/usr\"}",
+	    &t, &io, 10000, 0);
 	is(stepfx_outcome(stepfx_run(&x, step_ssh_script)), "succeeded",
 	   "a bash script with env and cwd");
 	is(x.c.out.data, "bash hi\n/usr\n", "ran by bash, env set, in /usr");
@@ -308,8 +307,8 @@ test_script(void)
 	is(x.c.out.data, "0\n", "ran as root");
 	stepfx_end(&x);
 
-	snprintf(in, sizeof(in),
-		 "{\"script\": \"echo \\\"$0\\\"; sleep %d\"}", sleep_base + 4);
+	snprintf(in, sizeof(in), "{\"script\": \"echo \\\"$0\\\"; sleep %d\"}",
+		 sleep_base + 4);
 	stepfx_begin(&x, "ssh.script", in, &t, &io, 1500, 0);
 	is(stepfx_outcome(stepfx_run(&x, step_ssh_script)), "timed_out",
 	   "a script that runs too long");
@@ -319,8 +318,8 @@ test_script(void)
 	   "the script is removed after the timeout (%s)", path);
 	stepfx_end(&x);
 
-	snprintf(in, sizeof(in),
-		 "{\"script\": \"echo \\\"$0\\\"; sleep %d\"}", sleep_base + 5);
+	snprintf(in, sizeof(in), "{\"script\": \"echo \\\"$0\\\"; sleep %d\"}",
+		 sleep_base + 5);
 	stepfx_begin(&x, "ssh.script", in, &t, &io, 0, 0);
 	stepfx_cancel_after(&x.cancel, 700);
 	is(stepfx_outcome(stepfx_run(&x, step_ssh_script)), "canceled",
@@ -377,8 +376,10 @@ test_host_keys(void)
 		     10000, 0);
 	is(stepfx_outcome(stepfx_run(&x, step_ssh_command)), "failed",
 	   "a WinRM target: failed");
-	like(x.c.error, "runs over SSH, but target fixture is reached over "
-	     "winrm", "clearly: %s", x.c.error);
+	like(x.c.error,
+	     "runs over SSH, but target fixture is reached over "
+	     "winrm",
+	     "clearly: %s", x.c.error);
 	stepfx_end(&x);
 
 	stepfx_begin(&x, "ssh.command", "{\"command\": \"true\"}", NULL, &io,

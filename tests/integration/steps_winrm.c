@@ -161,9 +161,9 @@ keep(const struct stepfx *x)
 static void
 test_ntlm_http(void)
 {
-	static const char *const args[] = {"--auth", "ntlm", "--user", USER,
-					   "--password", PASSWORD, "--domain",
-					   DOMAIN, NULL};
+	static const char *const args[] = {"--auth",   "ntlm",	     "--user",
+					   USER,       "--password", PASSWORD,
+					   "--domain", DOMAIN,	     NULL};
 	struct fx f;
 	struct step_target t;
 	struct step_io io = {0};
@@ -223,8 +223,8 @@ test_ntlm_http(void)
 	ok(io.winrm == first, "on the same session");
 	stepfx_end(&x);
 
-	stepfx_begin(&x, "winrm.cmd", "{\"command\": \"seq 1 20000\"}", &t,
-		     &io, 15000, 1000);
+	stepfx_begin(&x, "winrm.cmd", "{\"command\": \"seq 1 20000\"}", &t, &io,
+		     15000, 1000);
 	is(stepfx_outcome(stepfx_run(&x, step_winrm_cmd)), "succeeded",
 	   "large output");
 	cmp_ok((long long)x.c.out.len, "==", 1000, "capture capped");
@@ -234,8 +234,10 @@ test_ntlm_http(void)
 	stepfx_end(&x);
 
 	snprintf(pidpath, sizeof(pidpath), "%s/sleeper.pid", tdir);
-	snprintf(in, sizeof(in), "{\"command\": \"echo $$ > %s; exec sleep "
-		 "30\"}", pidpath);
+	snprintf(in, sizeof(in),
+		 "{\"command\": \"echo $$ > %s; exec sleep "
+		 "30\"}",
+		 pidpath);
 	stepfx_begin(&x, "winrm.cmd", in, &t, &io, 1500, 0);
 	t0 = now_ms();
 	is(stepfx_outcome(stepfx_run(&x, step_winrm_cmd)), "timed_out",
@@ -255,8 +257,8 @@ test_ntlm_http(void)
 	cmp_ok(terminates, "==", 1, "Signal terminate reached the server");
 	stepfx_end(&x);
 
-	stepfx_begin(&x, "winrm.cmd", "{\"command\": \"sleep 30\"}", &t, &io,
-		     0, 0);
+	stepfx_begin(&x, "winrm.cmd", "{\"command\": \"sleep 30\"}", &t, &io, 0,
+		     0);
 	stepfx_cancel_after(&x.cancel, 700);
 	t0 = now_ms();
 	is(stepfx_outcome(stepfx_run(&x, step_winrm_cmd)), "canceled",
@@ -267,18 +269,19 @@ test_ntlm_http(void)
 	       "Signal terminate sent again");
 	stepfx_end(&x);
 
-	stepfx_begin(&x, "winrm.cmd", "{\"command\": \"echo alive\"}", &t,
-		     &io, 15000, 0);
+	stepfx_begin(&x, "winrm.cmd", "{\"command\": \"echo alive\"}", &t, &io,
+		     15000, 0);
 	is(stepfx_outcome(stepfx_run(&x, step_winrm_cmd)), "succeeded",
 	   "the session works after timeout and cancel");
 	is(x.c.out.data, "alive\n", "and answers");
 	ok(io.winrm == first, "still the same session");
 	stepfx_end(&x);
-	cmp_ok(count_in_log(&f, "delete shell"), "==",
-	       count_in_log(&f, "create shell"), "every shell was deleted");
+	cmp_ok(count_in_log(&f, "delete shell"),
+	       "==", count_in_log(&f, "create shell"),
+	       "every shell was deleted");
 
-	stepfx_begin(&x, "winrm.powershell",
-		     "{\"script\": \"bad \\u00ff\"}", &t, &io, 15000, 0);
+	stepfx_begin(&x, "winrm.powershell", "{\"script\": \"bad \\u00ff\"}",
+		     &t, &io, 15000, 0);
 	/* json-c gives valid UTF-8; make it invalid by hand. */
 	json_object_object_add(x.c.inputs, "script",
 			       json_object_new_string("bad \xff utf-8"));
@@ -286,8 +289,7 @@ test_ntlm_http(void)
 	   "a script that is not UTF-8 fails");
 	stepfx_end(&x);
 
-	stepfx_begin(&x, "winrm.cmd", "{\"command\": \"\"}", &t, &io, 15000,
-		     0);
+	stepfx_begin(&x, "winrm.cmd", "{\"command\": \"\"}", &t, &io, 15000, 0);
 	is(stepfx_outcome(stepfx_run(&x, step_winrm_cmd)), "failed",
 	   "an empty command fails");
 	stepfx_end(&x);
@@ -298,8 +300,7 @@ test_ntlm_http(void)
 		     15000, 0);
 	is(stepfx_outcome(stepfx_run(&x, step_winrm_cmd)), "failed",
 	   "wrong password: failed");
-	like(x.c.error, "refused the credentials", "explained: %s",
-	     x.c.error);
+	like(x.c.error, "refused the credentials", "explained: %s", x.c.error);
 	ok(io.winrm == NULL, "the session is dropped");
 	keep(&x);
 	stepfx_end(&x);
@@ -310,8 +311,10 @@ test_ntlm_http(void)
 		     15000, 0);
 	is(stepfx_outcome(stepfx_run(&x, step_winrm_cmd)), "failed",
 	   "an SSH target: failed");
-	like(x.c.error, "runs over WinRM, but target win1 is reached over "
-	     "ssh", "clearly: %s", x.c.error);
+	like(x.c.error,
+	     "runs over WinRM, but target win1 is reached over "
+	     "ssh",
+	     "clearly: %s", x.c.error);
 	stepfx_end(&x);
 	t.protocol = "winrm";
 
@@ -331,8 +334,8 @@ static void
 test_https(void)
 {
 	static const char *const args[] = {"--https", "--auth", "basic",
-					   "--user", USER, "--password",
-					   PASSWORD, NULL};
+					   "--user",  USER,	"--password",
+					   PASSWORD,  NULL};
 	struct fx f;
 	struct step_target t;
 	struct step_io io = {0};
@@ -360,8 +363,8 @@ test_https(void)
 	stepfx_io_close(&io);
 
 	t.winrm_verify_tls = 0;
-	stepfx_begin(&x, "winrm.cmd", "{\"command\": \"echo tls; exit 2\"}",
-		     &t, &io, 15000, 0);
+	stepfx_begin(&x, "winrm.cmd", "{\"command\": \"echo tls; exit 2\"}", &t,
+		     &io, 15000, 0);
 	is(stepfx_outcome(stepfx_run(&x, step_winrm_cmd)), "failed",
 	   "without verification the command runs");
 	is(x.c.out.data, "tls\n", "its output");

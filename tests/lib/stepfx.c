@@ -159,10 +159,14 @@ const char *
 stepfx_outcome(enum step_outcome o)
 {
 	switch (o) {
-	case STEP_SUCCEEDED: return "succeeded";
-	case STEP_FAILED: return "failed";
-	case STEP_TIMED_OUT: return "timed_out";
-	case STEP_CANCELED: return "canceled";
+	case STEP_SUCCEEDED:
+		return "succeeded";
+	case STEP_FAILED:
+		return "failed";
+	case STEP_TIMED_OUT:
+		return "timed_out";
+	case STEP_CANCELED:
+		return "canceled";
 	}
 	return "?";
 }
@@ -182,8 +186,8 @@ stepfx_cancel_after(volatile int *flag, int ms)
 {
 	stepfx_tm.flag = flag;
 	stepfx_tm.ms = ms;
-	if (pthread_create(&stepfx_th, NULL, stepfx_timer_main,
-			   &stepfx_tm) != 0)
+	if (pthread_create(&stepfx_th, NULL, stepfx_timer_main, &stepfx_tm) !=
+	    0)
 		BAIL_OUT("stepfx: pthread_create");
 }
 
