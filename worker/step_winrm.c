@@ -94,7 +94,11 @@ step_winrm_run(struct step_call *c, const char *command_line)
 	if (out != STEP_SUCCEEDED)
 		return out;
 	winrm_session_limits(s, c->cancel, deadline);
+	/* Create and Command stop on cancel and at the deadline too (a
+	 * shell the server made meanwhile ends with its idle timeout). */
+	s->abortable = 1;
 	rc = winrm_shell_open(s, NULL, shell, err, sizeof(err));
+	s->abortable = 1;
 	if (rc == 0)
 		rc = winrm_command(s, shell, command_line, NULL, cmd, err,
 				   sizeof(err));
@@ -110,6 +114,7 @@ step_winrm_run(struct step_call *c, const char *command_line)
 	/* Whatever happened: a stopped command is told to terminate and the
 	 * shell is deleted, quickly and without the step's limits. */
 	winrm_session_limits(s, NULL, 0);
+	s->abortable = 0;
 	saved = s->t.timeout_ms;
 	s->t.timeout_ms = STEP_WINRM_CLEANUP_MS;
 	if (rc != 0 && rc != WINRM_ERR_UNREACHABLE && cmd[0] != '\0' && !done) {

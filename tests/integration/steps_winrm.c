@@ -269,6 +269,16 @@ test_ntlm_http(void)
 	       "Signal terminate sent again");
 	stepfx_end(&x);
 
+	stepfx_begin(&x, "winrm.cmd", "{\"command\": \"echo never\"}", &t,
+		     &io, 15000, 0);
+	x.cancel = 1;
+	t0 = now_ms();
+	is(stepfx_outcome(stepfx_run(&x, step_winrm_cmd)), "canceled",
+	   "canceled before it started");
+	cmp_ok(now_ms() - t0, "<", 500, "at once");
+	is(x.c.out.data, "", "nothing ran");
+	stepfx_end(&x);
+
 	stepfx_begin(&x, "winrm.cmd", "{\"command\": \"echo alive\"}", &t, &io,
 		     15000, 0);
 	is(stepfx_outcome(stepfx_run(&x, step_winrm_cmd)), "succeeded",
