@@ -355,13 +355,16 @@ step_http_request(struct step_call *c)
 		goto done;
 	}
 	if (rc == CURLE_OPERATION_TIMEDOUT) {
-		out = stepio_fail(c, STEP_TIMED_OUT,
-				  own_limit ? "no complete answer within "
-					      "timeout_s (%lld s)"
-					    : "the step's time limit was "
-					      "reached (%lld s)",
-				  own_limit ? timeout_s
-					    : (c->timeout_ms + 999LL) / 1000);
+		if (own_limit)
+			out = stepio_fail(c, STEP_TIMED_OUT,
+					  "no complete answer within "
+					  "timeout_s (%lld s)",
+					  timeout_s);
+		else
+			out = stepio_fail(c, STEP_TIMED_OUT,
+					  "the step's time limit was reached "
+					  "(%g s)",
+					  c->timeout_ms / 1000.0);
 		goto done;
 	}
 	if (rc != CURLE_OK) {

@@ -46,9 +46,9 @@ step_ssh_result(struct step_call *c, enum ssh_status s,
 		break;
 	case SSH_ERR_TIMEOUT:
 		return stepio_fail(c, STEP_TIMED_OUT,
-				   "the time limit of %d s was reached; the "
+				   "the time limit of %g s was reached; the "
 				   "remote command was stopped",
-				   (c->timeout_ms + 999) / 1000);
+				   c->timeout_ms / 1000.0);
 	case SSH_ERR_CANCELED:
 		return stepio_fail(c, STEP_CANCELED,
 				   "canceled; the remote "

@@ -131,10 +131,10 @@ step_winrm_run(struct step_call *c, const char *command_line)
 	case WINRM_ERR_TIMEOUT:
 		if (deadline != 0 && stepio_now_ms() >= deadline)
 			return stepio_fail(c, STEP_TIMED_OUT,
-					   "the time limit of %d s was "
+					   "the time limit of %g s was "
 					   "reached; the command was sent "
 					   "Signal terminate",
-					   (c->timeout_ms + 999) / 1000);
+					   c->timeout_ms / 1000.0);
 		step_winrm_drop(c);
 		return stepio_fail(c, STEP_FAILED, "%s", err);
 	case WINRM_ERR_CANCELED:

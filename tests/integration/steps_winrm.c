@@ -269,8 +269,8 @@ test_ntlm_http(void)
 	       "Signal terminate sent again");
 	stepfx_end(&x);
 
-	stepfx_begin(&x, "winrm.cmd", "{\"command\": \"echo never\"}", &t,
-		     &io, 15000, 0);
+	stepfx_begin(&x, "winrm.cmd", "{\"command\": \"echo never\"}", &t, &io,
+		     15000, 0);
 	x.cancel = 1;
 	t0 = now_ms();
 	is(stepfx_outcome(stepfx_run(&x, step_winrm_cmd)), "canceled",
