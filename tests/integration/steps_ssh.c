@@ -408,7 +408,7 @@ main(void)
 		skip(1, "the sshd fixture needs root");
 		return done_testing();
 	}
-	sleep_base = 200000 + (int)(getpid() % 100000) * 10;
+	sleep_base = 2000000 + (int)(getpid() % 100000) * 10;
 	buf_init(&said, 64 << 20);
 	buf_puts(&said, "");
 	st = sshfx_target(&fx, "oc-test-key");
