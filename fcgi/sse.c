@@ -115,6 +115,7 @@ static void sse_unregister(struct sse_stream *s);
 static int sse_write_all(FCGX_Stream *out, const char *p, size_t n);
 static void *sse_stream_main(void *arg);
 static int sse_takeover(struct req *r, FCGX_Request *fr);
+static void sse_feed_start(void);
 static int sse_feed_new(struct db *db);
 static int sse_feed_replay(struct db *db);
 static void *sse_feed_main(void *arg);
@@ -147,7 +148,8 @@ sse_wake(void)
 static struct sse_msg *
 sse_msg_new(const PGresult *res, int row)
 {
-	const char *id = PQgetvalue(res, row, 0), *type = PQgetvalue(res, row, 1);
+	const char *id = PQgetvalue(res, row, 0);
+	const char *type = PQgetvalue(res, row, 1);
 	const char *data = PQgetvalue(res, row, 4);
 	size_t n = strlen(id) + strlen(type) + strlen(data) + 32;
 	struct sse_msg *m = malloc(sizeof(*m) + n);
@@ -287,6 +289,12 @@ sse_stream_main(void *arg)
 	const char *why = "client gone";
 	int rc, refill;
 
+	/* Answer once the feed has started the stream: a client that has
+	 * the headers gets every event committed after that. */
+	pthread_mutex_lock(&s->mu);
+	while (s->fresh && !s->closing)
+		pthread_cond_wait(&s->cv, &s->mu);
+	pthread_mutex_unlock(&s->mu);
 	FCGX_FPrintF(out, "Status: 200 OK\r\n"
 			  "Content-Type: text/event-stream; charset=utf-8\r\n"
 			  "Cache-Control: no-cache, no-store\r\n"
@@ -302,14 +310,10 @@ sse_stream_main(void *arg)
 				  sse_now_ms();
 			if (wait_ms <= 0)
 				break;
-			clock_gettime(CLOCK_MONOTONIC, &until);
-			until.tv_sec += (time_t)(wait_ms / 1e3);
-			until.tv_nsec += (long)((wait_ms - (double)(long long)(
-					     wait_ms / 1e3) * 1e3) * 1e6);
-			if (until.tv_nsec >= 1000000000L) {
-				until.tv_sec++;
-				until.tv_nsec -= 1000000000L;
-			}
+			wait_ms += sse_now_ms();
+			until.tv_sec = (time_t)(wait_ms / 1e3);
+			until.tv_nsec = (long)((wait_ms - (double)until.tv_sec *
+						     1e3) * 1e6);
 			pthread_cond_timedwait(&s->cv, &s->mu, &until);
 		}
 		if (s->closing) {
@@ -501,8 +505,31 @@ sse_feed_new(struct db *db)
 	return 0;
 }
 
-/* Starts new streams and replays the event log to those that resumed
- * with Last-Event-ID, a page at a time while their queues have room.
+/* Starts the streams opened since the last call: live from now on, or
+ * replaying from their Last-Event-ID. Called with sse_reg_mu held, before
+ * new events are read, so a started stream misses none. */
+static void
+sse_feed_start(void)
+{
+	struct sse_stream *s;
+	size_t j;
+
+	for (j = 0; j < sse_nstreams; j++) {
+		s = sse_streams[j];
+		pthread_mutex_lock(&s->mu);
+		if (s->fresh) {
+			s->fresh = 0;
+			if (s->cursor < 0)
+				s->cursor = sse_last;
+			s->live = s->cursor >= sse_last;
+			pthread_cond_signal(&s->cv);
+		}
+		pthread_mutex_unlock(&s->mu);
+	}
+}
+
+/* Replays the event log to the streams that resumed with Last-Event-ID,
+ * a page at a time while their queues have room.
  * Called with sse_reg_mu held. Returns 1 when some stream has more to
  * replay right away. */
 static int
@@ -520,11 +547,6 @@ sse_feed_replay(struct db *db)
 	for (j = 0; j < sse_nstreams; j++) {
 		s = sse_streams[j];
 		pthread_mutex_lock(&s->mu);
-		if (s->fresh) {
-			s->fresh = 0;
-			if (s->cursor < 0)
-				s->cursor = sse_last;
-		}
 		if (!s->live && s->cursor >= sse_last)
 			s->live = 1;
 		room = !s->live && !s->closing && s->qbytes < cap / 2;
@@ -600,6 +622,7 @@ sse_feed_main(void *arg)
 				"events: listening, last event %lld", sse_last);
 		}
 		pthread_mutex_lock(&sse_reg_mu);
+		sse_feed_start();
 		more = sse_feed_new(db) == 0 ? sse_feed_replay(db) : 0;
 		pthread_mutex_unlock(&sse_reg_mu);
 
