@@ -157,12 +157,13 @@ int
 main(void)
 {
 	static char alog[16384], vlog[16384], want[16384];
-	static struct got ga, gv, gn, gr, gh, gs, gf, gl;
+	static struct got ga, gv, gn, gr, gh, gs, gf, gl, gt;
+	static char tlog[256];
 	struct tc_user *viewer, *viewer2;
 	struct ssec *a, *v, *vn, *r2, *h, *slow, *fast, *lo;
 	struct tc_res *res;
 	const char *admin, *job, *run, *run2, *rt, *step;
-	const char *q1, *q2, *mark, *mark2;
+	const char *q1, *q2, *mark, *mark2, *task;
 	char start[24], upto[24];
 	double deadline;
 	int i;
@@ -361,6 +362,37 @@ main(void)
 	       gs.n);
 	ssec_close(slow);
 	ssec_close(fast);
+
+	/* Connection-test progress from the worker reaches the streams as
+	 * "task" events (a target on a closed port: the test fails fast). */
+	h = open_stream(viewer->token, NULL, NULL, 0, 92);
+	if (h == NULL)
+		BAIL_OUT("cannot open");
+	task = tc_db_value(
+		"WITH t AS (INSERT INTO assets.targets (name, host, os, "
+		"protocol, port) VALUES ($1, '127.0.0.1', 'linux', 'ssh', 9) "
+		"RETURNING id) INSERT INTO core.tasks (kind, state, payload) "
+		"SELECT 'target.test', 'queued', json_build_object('target_id', "
+		"id::text) FROM t RETURNING id",
+		tc_name("events-target"), NULL);
+	tlog[0] = '\0';
+	deadline = tc_now_ms() + 20000;
+	while (task != NULL && tc_now_ms() < deadline && !gt.ended &&
+	       strstr(tlog, "done") == NULL) {
+		struct ssec_event tev;
+
+		if (ssec_next(h, &tev, 1000) != 1 ||
+		    strcmp(tev.type, "task") != 0 || strstr(tev.data, task) == NULL)
+			continue;
+		if (strstr(tev.data, "\"running\"") != NULL)
+			strcat(tlog, "running|");
+		else if (strstr(tev.data, "\"succeeded\"") != NULL ||
+			 strstr(tev.data, "\"failed\"") != NULL)
+			strcat(tlog, "done|");
+	}
+	is(tlog, "running|done|",
+	   "the worker's connection test progress arrives as task events");
+	ssec_close(h);
 
 	/* Logout ends the stream (the credentials are checked again every
 	 * heartbeat). */
