@@ -147,3 +147,7 @@ done
 # Discovery: our scanner against nmap's connect scan on loopback.
 echo
 BUILD=$BUILD_DIR "$BENCH_DIR/scan.sh"
+
+# Schedules: 10,000 due at once with one and three workers; idle CPU.
+echo
+BUILD=$BUILD_DIR "$BENCH_DIR/schedules.sh"

@@ -9,7 +9,7 @@ set -euo pipefail
 purpose=${1:-run}
 build=(gcc make pkg-config libfcgi-dev libpq-dev libjson-c-dev libjwt-dev
 	libssl-dev libssh2-1-dev libcurl4-openssl-dev libargon2-dev)
-run=("${build[@]}" postgresql openssl curl util-linux procps perl)
+run=("${build[@]}" postgresql openssl curl util-linux procps perl tzdata)
 case $purpose in
 build) want=("${build[@]}") ;;
 run) want=("${run[@]}") ;;

@@ -13,8 +13,10 @@
 #include "cfg.h"
 #include "component.h"
 #include "db.h"
+#include "evprune.h"
 #include "exec.h"
 #include "log.h"
+#include "sched.h"
 #include "seal.h"
 #include "task.h"
 
@@ -131,6 +133,13 @@ worker_wait(struct db *db, int timeout_ms)
 		usleep((useconds_t)timeout_ms * 1000);
 		return;
 	}
+	/* A NOTIFY read along with a query's result is already queued: do
+	 * not sleep on a socket that has nothing more to say. */
+	n = PQnotifies(c);
+	if (n != NULL) {
+		PQfreemem(n);
+		timeout_ms = 0;
+	}
 	pfd.fd = PQsocket(c);
 	pfd.events = POLLIN;
 	if (poll(&pfd, 1, timeout_ms) > 0)
@@ -147,7 +156,8 @@ main(int argc, char **argv)
 	struct task **claimed;
 	struct db *db;
 	time_t now, next_beat = 0, next_renew = 0, next_recover = 0;
-	int i, n, free_slots, listening = 0;
+	time_t next_prune = 0;
+	int i, n, free_slots, listening = 0, woken = 1, sched_ms;
 
 	(void)argv;
 	if (argc > 1) {
@@ -202,6 +212,13 @@ main(int argc, char **argv)
 			task_recover(db);
 			next_recover = now + (cfg.lease_s + 1) / 2;
 		}
+		if (now >= next_prune) {
+			evprune_run(db);
+			next_prune = now + 600;
+		}
+		/* Schedules first, so a stream of tasks cannot starve them. */
+		sched_ms = sched_fire_due(db, woken, cfg.poll_s * 1000);
+		woken = 0;
 		pthread_mutex_lock(&ws.mu);
 		free_slots = cfg.worker_threads - ws.busy - ws.queued;
 		pthread_mutex_unlock(&ws.mu);
@@ -218,7 +235,11 @@ main(int argc, char **argv)
 			pthread_mutex_unlock(&ws.mu);
 			continue;
 		}
-		worker_wait(db, free_slots > 0 ? cfg.poll_s * 1000 : 1000);
+		if (sched_ms == 0)
+			continue;
+		worker_wait(db, free_slots > 0 || sched_ms < 1000 ? sched_ms
+								  : 1000);
+		woken = 1;
 	}
 
 	/* Stop claiming; hand back what has not started; let the running

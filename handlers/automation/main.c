@@ -1,5 +1,5 @@
 /* oc-automation: the automation pool (step library, jobs, attachments,
- * runs): its route table and start-up. */
+ * runs, schedules): its route table and start-up. */
 #include <stdio.h>
 
 #include "cfg.h"
@@ -10,11 +10,13 @@
 #include "pool.h"
 #include "route.h"
 #include "runs.h"
+#include "schedules.h"
 #include "seal.h"
 #include "steptypes.h"
 
 static int automation_child_init(void);
 
+/* Literal paths come before the {id} patterns they would also match. */
 static const struct route automation_routes[] = {
     {"GET", "/api/v1/step-types", steptypes_list, ROLE_VIEWER, NULL, NULL, 0},
     {"GET", "/api/v1/step-types/{name}", steptypes_get, ROLE_VIEWER, NULL, NULL,
@@ -51,6 +53,21 @@ static const struct route automation_routes[] = {
      0},
     {"GET", "/api/v1/runs/{id}/files/{file_id}", runs_file, ROLE_VIEWER, NULL,
      NULL, 0},
+
+    {"GET", "/api/v1/schedules", schedules_list, ROLE_VIEWER, NULL,
+     schedules_list_query, 0},
+    {"POST", "/api/v1/schedules", schedules_create, ROLE_OPERATOR,
+     schedules_create_fields, NULL, 0},
+    {"POST", "/api/v1/schedules/preview", schedules_preview, ROLE_VIEWER,
+     schedules_preview_fields, NULL, 0},
+    {"GET", "/api/v1/schedules/{id}", schedules_get, ROLE_VIEWER, NULL, NULL,
+     0},
+    {"PATCH", "/api/v1/schedules/{id}", schedules_patch, ROLE_OPERATOR,
+     schedules_patch_fields, NULL, 0},
+    {"DELETE", "/api/v1/schedules/{id}", schedules_delete, ROLE_OPERATOR, NULL,
+     NULL, 0},
+    {"GET", "/api/v1/schedules/{id}/preview", schedules_preview_saved,
+     ROLE_VIEWER, NULL, schedules_preview_query, 0},
 };
 
 /* After fork: the public keys secret parameters are sealed with. */
