@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tests/lib/tap.h"
@@ -293,6 +294,53 @@ main(void)
 			   "key = $1 AND principal = $2",
 			   key, op2->id, NULL),
 	       "==", 0, "... and the other old one was deleted");
+
+	/* Concurrent duplicates: the second waits for the first and
+	 * replays it. */
+	for (i = 0; i < 3; i++) {
+		int fds[2], status = 0;
+		char got[64] = "";
+		const char *ck = tc_name("conc");
+		const char *cb =
+		    "{\"params\":{\"version\":\"7\",\"token\":\"t\"}}";
+		pid_t pid;
+		ssize_t nr;
+
+		before = tc_db_count("SELECT count(*) FROM automation.runs "
+				     "WHERE job_id = $1",
+				     job, NULL);
+		if (pipe(fds) < 0)
+			BAIL_OUT("pipe");
+		fflush(stdout);
+		pid = fork();
+		if (pid == 0) {
+			/* its own connection, from its own address */
+			struct tc_res *cr = tc_req_opt(
+			    "POST", path, tok, cb,
+			    &(struct tc_opt){
+				.source = "127.0.0.64",
+				.headers = (const char *const[]){
+				    tc_printf("Idempotency-Key: %s", ck),
+				    NULL}});
+			const char *cid =
+			    cr->status == 201 ? tc_str(cr, "id") : "failed";
+
+			nr = write(fds[1], cid, strlen(cid));
+			_exit(nr > 0 ? 0 : 1);
+		}
+		close(fds[1]);
+		r = post_key(path, tok, cb, ck);
+		nr = read(fds[0], got, sizeof(got) - 1);
+		got[nr > 0 ? nr : 0] = '\0';
+		close(fds[0]);
+		waitpid(pid, &status, 0);
+		tc_status_is(r, 201, "concurrent duplicate %zu: 201", i);
+		is(got, tc_str(r, "id"), "... both answers name one run");
+		cmp_ok(tc_db_count("SELECT count(*) FROM automation.runs "
+				   "WHERE job_id = $1",
+				   job, NULL),
+		       "==", before + 1, "... and one run was created");
+	}
 
 	/* Cancel: a queued run at once; a running one flagged. */
 	hold = job_create(tok, tc_name("hold"), "\"allow_overlap\":false,",
