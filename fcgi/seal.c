@@ -102,11 +102,15 @@ int
 seal_load_public(const char *dir)
 {
 	struct stat st;
+	struct timespec now;
 	int rc;
 
 	pthread_mutex_lock(&seal_mu);
 	snprintf(seal_pub_dir, sizeof(seal_pub_dir), "%s", dir);
-	if (stat(dir, &st) == 0)
+	memset(&seal_pub_mtime, 0, sizeof(seal_pub_mtime));
+	clock_gettime(CLOCK_REALTIME, &now);
+	/* As in seal_refresh_public: a fresh mtime is not trusted. */
+	if (stat(dir, &st) == 0 && now.tv_sec - st.st_mtim.tv_sec >= 2)
 		seal_pub_mtime = st.st_mtim;
 	rc = seal_load(dir, ".pub", seal_pub, 0);
 	seal_pick_current();
