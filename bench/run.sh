@@ -8,7 +8,9 @@
 # Usage: BUILD=<dir> bench/run.sh
 # Knobs: OC_BENCH_DURATION (10s), OC_BENCH_CONNECTIONS (64),
 #        OC_BENCH_THREADS (2), OC_BENCH_LOGIN_CONNECTIONS (4),
-#        OC_BENCH_POOL_WORKERS (the stack's default).
+#        OC_BENCH_POOL_WORKERS (the stack's default),
+#        OC_BENCH_WORKER_THREADS (the worker's executor threads; the
+#        stack's default), and those of bench/conntest.sh and scan.sh.
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 . "$BENCH_DIR/../scripts/lib.sh"
@@ -56,6 +58,9 @@ export OPSCONDUCTOR_HTTPS_PORT=$https_port OPSCONDUCTOR_HTTP_PORT=$http_port
 # Pool size under test (default: the stack's default).
 if [ -n "${OC_BENCH_POOL_WORKERS:-}" ]; then
 	export OPSCONDUCTOR_POOL_WORKERS=$OC_BENCH_POOL_WORKERS
+fi
+if [ -n "${OC_BENCH_WORKER_THREADS:-}" ]; then
+	export OPSCONDUCTOR_WORKER_THREADS=$OC_BENCH_WORKER_THREADS
 fi
 # The rate limits would otherwise be what is measured.
 export OPSCONDUCTOR_API_RATE=1000000 OPSCONDUCTOR_API_BURST=1000000
