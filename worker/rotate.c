@@ -21,33 +21,62 @@
  * next pass; a row still left after this many passes is reported. */
 #define ROTATE_PASSES 5
 
-/* Rows under another version than $1, after id $2 (keyset paging). */
-static const struct db_stmt rotate_page_stmt = {
-    "rotate_page",
-    "SELECT id::text, encode(secret, 'hex'), key_version::text, "
-    "version::text FROM assets.credentials WHERE key_version <> $1::int "
-    "AND id > $2::uuid ORDER BY id LIMIT $3::int",
-    3};
-/* Re-seals one row only if nobody changed it since it was read. */
-static const struct db_stmt rotate_update_stmt = {
-    "rotate_update",
-    "UPDATE assets.credentials SET secret = decode($2, 'hex'), "
-    "key_version = $3::int WHERE id = $1::uuid AND version = $4::int AND "
-    "key_version = $5::int",
-    5};
+/* Every sealed column. page: rows under another version than $1 after
+ * id $2 (keyset paging), up to $3, as (id, binding, blob hex, version,
+ * guard); update: re-seals row $1 with blob $2 under version $3 only if
+ * its guard is still $4 and its version $5, i.e. nobody changed it since
+ * it was read. count: rows per key version. */
+struct rotate_kind {
+	const char *entity; /* audit entity_type; action "<entity>.reseal" */
+	struct db_stmt page, update, count;
+};
+
+static const struct rotate_kind rotate_kinds[] = {
+    {"credential",
+     {"rotate_cred_page",
+      "SELECT id::text, 'credential:' || id, encode(secret, 'hex'), "
+      "key_version::text, version::text FROM assets.credentials WHERE "
+      "key_version <> $1::int AND id > $2::uuid ORDER BY id LIMIT $3::int",
+      3},
+     {"rotate_cred_update",
+      "UPDATE assets.credentials SET secret = decode($2, 'hex'), "
+      "key_version = $3::int WHERE id = $1::uuid AND version = $4::int AND "
+      "key_version = $5::int",
+      5},
+     {"rotate_cred_count",
+      "SELECT key_version::text, count(*)::text FROM assets.credentials "
+      "GROUP BY key_version",
+      0}},
+    /* Secret parameters of runs, bound to their secret_binding. */
+    {"run",
+     {"rotate_run_page",
+      "SELECT id::text, secret_binding, encode(secret_params, 'hex'), "
+      "coalesce(key_version, 0)::text, md5(secret_params) FROM "
+      "automation.runs WHERE secret_params IS NOT NULL AND key_version IS "
+      "DISTINCT FROM $1::int AND id > $2::uuid ORDER BY id LIMIT $3::int",
+      3},
+     {"rotate_run_update",
+      "UPDATE automation.runs SET secret_params = decode($2, 'hex'), "
+      "key_version = $3::int WHERE id = $1::uuid AND md5(secret_params) = "
+      "$4 AND coalesce(key_version, 0) = $5::int",
+      5},
+     {"rotate_run_count",
+      "SELECT coalesce(key_version, 0)::text, count(*)::text FROM "
+      "automation.runs WHERE secret_params IS NOT NULL GROUP BY "
+      "key_version",
+      0}},
+};
+#define ROTATE_NKINDS (sizeof(rotate_kinds) / sizeof(rotate_kinds[0]))
+
 static const struct db_stmt rotate_audit_stmt = {
     "rotate_audit",
     "INSERT INTO core.audit_events (actor_name, action, entity_type, "
     "entity_id, after) VALUES ('system', $1, $2, NULL, $3::jsonb)",
     3};
-static const struct db_stmt rotate_count_stmt = {
-    "rotate_count",
-    "SELECT key_version::text, count(*)::text FROM assets.credentials "
-    "GROUP BY key_version ORDER BY key_version",
-    0};
 
 struct rotate_run {
 	struct db *db;
+	const struct rotate_kind *kind;
 	int version; /* re-sealing under this one */
 	int batch;
 	long resealed; /* rows rewritten */
@@ -59,27 +88,33 @@ struct rotate_run {
 static int rotate_batch(struct rotate_run *rr, const char *after, char *last,
 			size_t lastlen, int *rows);
 static int rotate_reseal_row(struct rotate_run *rr, const char *id,
-			     const char *hex, char **out_hex);
-static long rotate_remaining(struct db *db, int version, int verbose);
+			     const char *aad, const char *hex, char **out_hex);
+static long rotate_remaining(struct db *db, const struct rotate_kind *only,
+			     int version, int verbose);
 static int rotate_newest_on_disk(void);
+static int rotate_kind_all(struct rotate_run *rr);
 static int rotate_all(struct db *db, int version, int batch);
 static int rotate_retire(struct db *db);
 static int rotate_audit(struct db *db, const char *action,
 			const char *entity_type, json_object *after);
 
-/* Opens one sealed secret and seals it again under the current version.
- * *out_hex is malloc'd. 0, or -1 (logged, the row is left as it is). */
+/* Opens one sealed secret (bound to aad) and seals it again under the
+ * current version. *out_hex is malloc'd. 0, or -1 (logged, the row is
+ * left as it is). */
 static int
-rotate_reseal_row(struct rotate_run *rr, const char *id, const char *hex,
-		  char **out_hex)
+rotate_reseal_row(struct rotate_run *rr, const char *id, const char *aad,
+		  const char *hex, char **out_hex)
 {
 	unsigned char *blob, *plain, *sealed;
-	char aad[64];
 	const char *why;
 	size_t len = strlen(hex) / 2, slen, i;
 	long got;
 
-	snprintf(aad, sizeof(aad), "credential:%s", id);
+	if (aad == NULL) {
+		log_msg(LOG_ERROR, NULL, "%s %s has no binding", rr->kind->entity,
+			id);
+		return -1;
+	}
 	blob = malloc(len + 1);
 	plain = malloc(len + 1);
 	if (blob == NULL || plain == NULL)
@@ -89,8 +124,8 @@ rotate_reseal_row(struct rotate_run *rr, const char *id, const char *hex,
 	got = seal_decrypt(plain, len, aad, strlen(aad), blob, len, &why);
 	free(blob);
 	if (got < 0) {
-		log_msg(LOG_ERROR, NULL, "credential %s cannot be opened: %s",
-			id, why);
+		log_msg(LOG_ERROR, NULL, "%s %s cannot be opened: %s",
+			rr->kind->entity, id, why);
 		free(plain);
 		return -1;
 	}
@@ -99,8 +134,8 @@ rotate_reseal_row(struct rotate_run *rr, const char *id, const char *hex,
 	free(plain);
 	if (sealed == NULL || seal_blob_version(sealed, slen) != rr->version) {
 		log_msg(LOG_ERROR, NULL,
-			"credential %s: cannot seal under key version %d", id,
-			rr->version);
+			"%s %s: cannot seal under key version %d",
+			rr->kind->entity, id, rr->version);
 		free(sealed);
 		return -1;
 	}
@@ -134,7 +169,7 @@ static int
 rotate_batch(struct rotate_run *rr, const char *after, char *last,
 	     size_t lastlen, int *rows)
 {
-	char vbuf[16], bbuf[16], *hex;
+	char vbuf[16], bbuf[16], action[64], *hex;
 	PGresult *page, *res;
 	json_object *ids, *audit;
 	int i, n, done = 0;
@@ -143,7 +178,7 @@ rotate_batch(struct rotate_run *rr, const char *after, char *last,
 	snprintf(bbuf, sizeof(bbuf), "%d", rr->batch);
 	if (db_command(rr->db, "BEGIN") < 0)
 		return -1;
-	page = db_exec(rr->db, &rotate_page_stmt, DB_PARAMS(vbuf, after, bbuf),
+	page = db_exec(rr->db, &rr->kind->page, DB_PARAMS(vbuf, after, bbuf),
 		       NULL);
 	if (page == NULL) {
 		db_command(rr->db, "ROLLBACK");
@@ -156,13 +191,14 @@ rotate_batch(struct rotate_run *rr, const char *after, char *last,
 		const char *id = db_value(page, i, 0);
 
 		snprintf(last, lastlen, "%s", id);
-		if (rotate_reseal_row(rr, id, db_value(page, i, 1), &hex) < 0) {
+		if (rotate_reseal_row(rr, id, db_value(page, i, 1),
+				      db_value(page, i, 2), &hex) < 0) {
 			rr->failed++;
 			continue;
 		}
-		res = db_exec(rr->db, &rotate_update_stmt,
-			      DB_PARAMS(id, hex, vbuf, db_value(page, i, 3),
-					db_value(page, i, 2)),
+		res = db_exec(rr->db, &rr->kind->update,
+			      DB_PARAMS(id, hex, vbuf, db_value(page, i, 4),
+					db_value(page, i, 3)),
 			      NULL);
 		free(hex);
 		if (res == NULL) {
@@ -186,8 +222,10 @@ rotate_batch(struct rotate_run *rr, const char *after, char *last,
 				       json_object_new_int(rr->version));
 		json_object_object_add(audit, "count",
 				       json_object_new_int(done));
-		json_object_object_add(audit, "credentials", ids);
-		i = rotate_audit(rr->db, "credential.reseal", "credential",
+		json_object_object_add(audit, "ids", ids);
+		snprintf(action, sizeof(action), "%s.reseal",
+			 rr->kind->entity);
+		i = rotate_audit(rr->db, action, rr->kind->entity,
 				 audit);
 		json_object_put(audit);
 		if (i < 0) {
@@ -204,26 +242,36 @@ rotate_batch(struct rotate_run *rr, const char *after, char *last,
 	return 0;
 }
 
-/* Rows under other versions than `version`; prints them per version when
- * verbose. -1 when the database cannot be asked. */
+/* Rows under other versions than `version`, of one kind or (only NULL)
+ * of all; prints them per version when verbose. -1 when the database
+ * cannot be asked. */
 static long
-rotate_remaining(struct db *db, int version, int verbose)
+rotate_remaining(struct db *db, const struct rotate_kind *only, int version,
+		 int verbose)
 {
-	PGresult *res = db_exec(db, &rotate_count_stmt, NULL, NULL);
+	PGresult *res;
 	long left = 0, c;
+	size_t k;
 	int i;
 
-	if (res == NULL)
-		return -1;
-	for (i = 0; i < PQntuples(res); i++) {
-		c = atol(db_value(res, i, 1));
-		if (verbose)
-			printf("  key version %s: %ld credential(s)\n",
-			       db_value(res, i, 0), c);
-		if (atoi(db_value(res, i, 0)) != version)
-			left += c;
+	for (k = 0; k < ROTATE_NKINDS; k++) {
+		if (only != NULL && only != &rotate_kinds[k])
+			continue;
+		res = db_exec(db, &rotate_kinds[k].count, NULL, NULL);
+		if (res == NULL)
+			return -1;
+		for (i = 0; i < PQntuples(res); i++) {
+			c = atol(db_value(res, i, 1));
+			if (verbose)
+				printf("  %s secrets under key version %s: "
+				       "%ld\n",
+				       rotate_kinds[k].entity,
+				       db_value(res, i, 0), c);
+			if (atoi(db_value(res, i, 0)) != version)
+				left += c;
+		}
+		PQclear(res);
 	}
-	PQclear(res);
 	return left;
 }
 
@@ -239,47 +287,72 @@ rotate_newest_on_disk(void)
 	return 0;
 }
 
+/* Passes over one kind until nothing is left under other versions, or a
+ * pass re-seals nothing more. Rows left (or -1), with rr's counts. */
 static int
-rotate_all(struct db *db, int version, int batch)
+rotate_kind_all(struct rotate_run *rr)
 {
-	struct rotate_run rr = {db, version, batch, 0, 0, 0, 0};
 	char after[40], last[40];
-	long before_pass, left;
+	long before_pass, left = -1;
 	int pass, rows;
 
 	for (pass = 0; pass < ROTATE_PASSES; pass++) {
-		before_pass = rr.resealed;
-		rr.changed = rr.failed = 0;
+		before_pass = rr->resealed;
+		rr->changed = rr->failed = 0;
 		snprintf(after, sizeof(after),
 			 "00000000-0000-0000-0000-000000000000");
 		do {
-			if (rotate_batch(&rr, after, last, sizeof(last),
-					 &rows) < 0) {
-				fprintf(stderr, "rotate-secrets: the database "
-						"failed; run `rotate-secrets "
-						"--continue` to resume\n");
-				return 2;
-			}
+			if (rotate_batch(rr, after, last, sizeof(last),
+					 &rows) < 0)
+				return -1;
 			memcpy(after, last, sizeof(after));
-		} while (rows == batch);
+		} while (rows == rr->batch);
 		/* Done, or stuck on rows that cannot be opened; otherwise
 		 * rows changed or added during the pass get another. */
-		left = rotate_remaining(db, version, 0);
-		if (left <= 0 || rr.resealed == before_pass)
+		left = rotate_remaining(rr->db, rr->kind, rr->version, 0);
+		if (left <= 0 || rr->resealed == before_pass)
 			break;
 	}
-	printf("rotate-secrets: key version %d; %ld credential(s) re-sealed "
-	       "in %ld batch(es) of up to %d (one audit row per batch)\n",
-	       version, rr.resealed, rr.batches, batch);
-	if (rr.failed > 0)
-		printf("rotate-secrets: %ld credential(s) could not be opened "
-		       "(see the log)\n",
-		       rr.failed);
-	printf("rotate-secrets: %ld credential(s) remain under older key "
+	return (int)left;
+}
+
+static int
+rotate_all(struct db *db, int version, int batch)
+{
+	struct rotate_run rr;
+	long total = 0, left = 0;
+	size_t k;
+	int n;
+
+	for (k = 0; k < ROTATE_NKINDS; k++) {
+		memset(&rr, 0, sizeof(rr));
+		rr.db = db;
+		rr.kind = &rotate_kinds[k];
+		rr.version = version;
+		rr.batch = batch;
+		n = rotate_kind_all(&rr);
+		if (n < 0) {
+			fprintf(stderr, "rotate-secrets: the database failed; "
+					"run `rotate-secrets --continue` to "
+					"resume\n");
+			return 2;
+		}
+		printf("rotate-secrets: %s secrets: %ld re-sealed in %ld "
+		       "batch(es), %d left under older versions%s\n",
+		       rr.kind->entity, rr.resealed, rr.batches, n,
+		       rr.failed > 0 ? " (some cannot be opened: see the log)"
+				     : "");
+		total += rr.resealed;
+		left += n;
+	}
+	printf("rotate-secrets: key version %d; %ld secret(s) re-sealed, one "
+	       "audit row per batch of up to %d\n",
+	       version, total, batch);
+	printf("rotate-secrets: %ld sealed secret(s) remain under older key "
 	       "versions\n",
 	       left);
 	if (left != 0) {
-		rotate_remaining(db, version, 1);
+		rotate_remaining(db, NULL, version, 1);
 		return 1;
 	}
 	return 0;
@@ -291,7 +364,7 @@ static int
 rotate_retire(struct db *db)
 {
 	int cur = seal_current_version(), v, nret = 0;
-	long left = rotate_remaining(db, cur, 0);
+	long left = rotate_remaining(db, NULL, cur, 0);
 	json_object *audit, *vs;
 
 	if (left < 0) {
@@ -300,10 +373,10 @@ rotate_retire(struct db *db)
 		return 2;
 	}
 	if (left > 0) {
-		printf("rotate-secrets: refused: %ld credential(s) still use "
-		       "key versions older than %d; nothing was removed\n",
+		printf("rotate-secrets: refused: %ld sealed secret(s) still "
+		       "use key versions older than %d; nothing was removed\n",
 		       left, cur);
-		rotate_remaining(db, cur, 1);
+		rotate_remaining(db, NULL, cur, 1);
 		return 1;
 	}
 	vs = json_object_new_array();
@@ -377,8 +450,9 @@ rotate_main(int argc, char **argv)
 	case STATUS:
 		printf("rotate-secrets: current key version %d\n",
 		       seal_current_version());
-		rc = rotate_remaining(db, seal_current_version(), 1) == 0 ? 0
-									  : 1;
+		rc = rotate_remaining(db, NULL, seal_current_version(), 1) == 0
+			 ? 0
+			 : 1;
 		break;
 	case RETIRE:
 		rc = rotate_retire(db);

@@ -375,8 +375,8 @@ main(void)
 	if (!is(tc_printf("%d", rc), "0",
 		"rotate-secrets finished with nothing left behind"))
 		diag("%s", log != NULL ? log : "(no rotate.log)");
-	ok(log != NULL && strstr(log, "0 credential(s) remain under older "
-				      "key versions") != NULL,
+	ok(log != NULL && strstr(log, "0 sealed secret(s) remain under "
+				      "older key versions") != NULL,
 	   "it reports how many rows remain under old versions");
 	free(log);
 	cmp_ok(bad_writes, "==", 0, "%d API writes during the rotation all "
