@@ -23,6 +23,7 @@
 #include "tests/lib/tc.h"
 
 #define DIRECT_ROWS 240
+#define RUN_ROWS 30
 #define BATCH 20
 
 static char dir[64];
@@ -36,6 +37,7 @@ static int run(const char *cmd);
 static void stack_stop(void);
 static const char *keys_dir(void);
 static const char *seal_row(const char *user, const char *password);
+static const char *seal_run(const char *job, const char *secret);
 static const char *api_credential(const char *token, const char *password);
 static const char *conn_test(const char *token, const char *target);
 static int rotate_start(const char *args);
@@ -135,6 +137,36 @@ seal_row(const char *user, const char *password)
 	return id;
 }
 
+/* A run of job with secret parameters sealed bound to "run:<id>", as the
+ * automation API stores them. */
+static const char *
+seal_run(const char *job, const char *secret)
+{
+	const char *id = tc_db_value("SELECT gen_random_uuid()::text", NULL);
+	const char *aad = tc_printf("run:%s", id);
+	const char *plain = tc_printf("{\"api_key\":%s}", tc_quote(secret));
+	unsigned char *blob;
+	char *hex;
+	size_t n;
+
+	blob = seal_encrypt(aad, strlen(aad), plain, strlen(plain), &n);
+	if (blob == NULL)
+		BAIL_OUT("cannot seal with the stack's public key");
+	hex = malloc(2 * n + 1);
+	if (hex == NULL)
+		abort();
+	enc_hex(hex, blob, n);
+	tc_db_exec("INSERT INTO automation.runs (id, job_id, job_version, "
+		   "job_name, secret_params, secret_binding, key_version) "
+		   "VALUES ($1::uuid, $2::uuid, 1, 'rot-job', decode($3, "
+		   "'hex'), $4, $5::int)",
+		   id, job, hex, aad,
+		   tc_printf("%d", seal_blob_version(blob, n)), NULL);
+	free(hex);
+	free(blob);
+	return id;
+}
+
 static const char *
 api_credential(const char *token, const char *password)
 {
@@ -219,13 +251,21 @@ undecryptable(void)
 	const char *id, *hex, *why;
 	unsigned char blob[4096], out[4096];
 	size_t k, len;
-	const char *sql = "SELECT id::text || ' ' || encode(secret, 'hex') FROM "
-		    "assets.credentials ORDER BY id OFFSET $1::int LIMIT 1";
+	/* "<binding> <hex>" of every sealed value. */
+	const char *sql =
+		"SELECT b || ' ' || h FROM (SELECT 'credential:' || id AS b, "
+		"encode(secret, 'hex') AS h, id FROM assets.credentials UNION "
+		"ALL SELECT secret_binding, encode(secret_params, 'hex'), id "
+		"FROM automation.runs WHERE secret_params IS NOT NULL) s ORDER "
+		"BY id OFFSET $1::int LIMIT 1";
 
 	seal_cleanup();
 	if (seal_load_private(keys_dir()) < 0)
 		return -1;
-	n = tc_db_count("SELECT count(*) FROM assets.credentials", NULL);
+	n = tc_db_count("SELECT (SELECT count(*) FROM assets.credentials) + "
+			"(SELECT count(*) FROM automation.runs WHERE "
+			"secret_params IS NOT NULL)",
+			NULL);
 	for (i = 0; i < n; i++) {
 		const char *row = tc_db_value(sql, tc_printf("%ld", i), NULL);
 
@@ -242,10 +282,9 @@ undecryptable(void)
 		}
 		for (k = 0; k < len; k++)
 			sscanf(hex + 2 * k, "%2hhx", &blob[k]);
-		if (seal_decrypt(out, sizeof(out),
-				 tc_printf("credential:%s", id),
-				 strlen(id) + 11, blob, len, &why) < 0) {
-			diag("credential %s: %s", id, why);
+		if (seal_decrypt(out, sizeof(out), id, strlen(id), blob, len,
+				 &why) < 0) {
+			diag("%s: %s", id, why);
 			bad++;
 		}
 	}
@@ -256,7 +295,7 @@ int
 main(void)
 {
 	const char *pw = "Rotate-test-Passw0rd-xyz", *token, *sshpw, *cred;
-	const char *target, *v1row, *id;
+	const char *target, *v1row, *id, *job;
 	const char *patchable[8];
 	struct tc_res *r;
 	char cmd[4096], *log;
@@ -336,6 +375,17 @@ main(void)
 		patchable[npatch++] = api_credential(token, tc_password());
 	for (i = 0; i < DIRECT_ROWS; i++)
 		seal_row("svc", tc_printf("direct-%d-%s", i, tc_password()));
+	job = tc_db_value("INSERT INTO automation.jobs (name) VALUES ($1) "
+			  "RETURNING id",
+			  tc_name("rot-job"), NULL);
+	tc_db_exec("INSERT INTO automation.job_versions (job_id, version, "
+		   "definition) VALUES ($1::uuid, 1, '{}')",
+		   job, NULL);
+	for (i = 0; i < RUN_ROWS; i++)
+		seal_run(job, tc_printf("run-%d-%s", i, tc_password()));
+	tc_db_exec("INSERT INTO automation.runs (job_id, job_version, "
+		   "job_name) VALUES ($1::uuid, 1, 'rot-job')",
+		   job, NULL);
 	cmp_ok(tc_db_count("SELECT count(*) FROM assets.credentials WHERE "
 			   "key_version = 1",
 			   NULL),
@@ -394,6 +444,21 @@ main(void)
 			   "get_byte(secret, 7) <> 2",
 			   NULL),
 	       "==", 0, "and every blob says version 2");
+	cmp_ok(tc_db_count("SELECT count(*) FROM automation.runs WHERE "
+			   "secret_params IS NOT NULL AND (key_version <> 2 OR "
+			   "get_byte(secret_params, 7) <> 2)",
+			   NULL),
+	       "==", 0, "the secret parameters of runs too");
+	cmp_ok(tc_db_count("SELECT count(*) FROM automation.runs WHERE "
+			   "job_id = $1 AND secret_params IS NULL AND "
+			   "key_version IS NULL",
+			   job, NULL),
+	       "==", 1, "a run without secrets is left alone");
+	cmp_ok(tc_db_count("SELECT count(*) FROM core.audit_events WHERE "
+			   "action = 'run.reseal'",
+			   NULL),
+	       ">=", (RUN_ROWS + BATCH - 1) / BATCH,
+	       "run re-sealing is audited per batch");
 	cmp_ok(tc_db_count("SELECT count(*) FROM core.audit_events WHERE "
 			   "action = 'credential.reseal'",
 			   NULL),
