@@ -47,6 +47,9 @@ static void tc_show(const struct tc_res *r);
 static int tc_line_cmp(const void *a, const void *b);
 static void tc_secrets_of_body(const char *body);
 
+/* Secrets already registered by this process, the latest ones. */
+#define TC_SECRETS_SEEN 32
+
 static void
 tc_json_put(void *o)
 {
@@ -323,8 +326,18 @@ tc_secret(const char *s)
 	FILE *f;
 	size_t n;
 
+	static char *seen[TC_SECRETS_SEEN];
+	static unsigned next;
+	unsigned i;
+
 	if (out == NULL || *out == '\0' || s == NULL)
 		return;
+	/* The same secret again (a login in a loop): written once. */
+	for (i = 0; i < TC_SECRETS_SEEN; i++)
+		if (seen[i] != NULL && strcmp(seen[i], s) == 0)
+			return;
+	free(seen[next % TC_SECRETS_SEEN]);
+	seen[next++ % TC_SECRETS_SEEN] = strdup(s);
 	snprintf(path, sizeof(path), "%s/secrets", out);
 	mkdir(path, 0700);
 	snprintf(path, sizeof(path), "%s/secrets/%ld.txt", out,
