@@ -4,6 +4,8 @@
 #   make check   install what tests need, build, run every test under prove
 #   make start / stop / status   the stack in the background
 #   make bench   benchmarks against a started stack
+#   make rotate-secrets   new secret key version, every secret re-sealed
+#                under it (ARGS="--retire" removes unused old versions)
 #   make SAN=1   build with AddressSanitizer and UndefinedBehaviorSanitizer
 
 SHELL := /bin/bash
@@ -92,7 +94,7 @@ TESTS = $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%.t) \
 	$(INTEG_SRC:tests/%.c=$(BUILD)/tests/%.t)
 
 .PHONY: all deps build tests web run start stop status check bench \
-	format format-check clean
+	rotate-secrets format format-check clean
 .DEFAULT_GOAL := all
 
 all: $(PROGRAMS) $(TESTS) $(FIXTURES) web
@@ -144,6 +146,9 @@ check: DEPS_FOR = check
 check: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) SAN=$(SAN) T="$(T)" scripts/check.sh
+
+rotate-secrets: $(BUILD)/bin/oc-worker
+	@BUILD=$(BUILD) scripts/stack.sh rotate-secrets $(ARGS)
 
 bench: DEPS_FOR = bench
 bench: deps

@@ -16,6 +16,7 @@
 #include "evprune.h"
 #include "exec.h"
 #include "log.h"
+#include "rotate.h"
 #include "sched.h"
 #include "seal.h"
 #include "task.h"
@@ -159,15 +160,16 @@ main(int argc, char **argv)
 	time_t next_prune = 0;
 	int i, n, free_slots, listening = 0, woken = 1, sched_ms;
 
-	(void)argv;
-	if (argc > 1) {
-		fprintf(stderr, "usage: oc-worker (configured by "
-				"OPSCONDUCTOR_* variables)\n");
+	if (argc > 1 && strcmp(argv[1], "rotate-secrets") != 0) {
+		fprintf(stderr, "usage: oc-worker [rotate-secrets ...] "
+				"(configured by OPSCONDUCTOR_* variables)\n");
 		return 2;
 	}
 	log_init("worker");
 	if (cfg_load("worker") < 0)
 		return 2;
+	if (argc > 1)
+		return rotate_main(argc - 2, argv + 2);
 	if (seal_load_private(cfg.secrets_dir) < 0)
 		log_msg(LOG_WARN, NULL,
 			"no private keys in %s: tasks that need a credential "
