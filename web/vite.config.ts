@@ -16,5 +16,7 @@ export default defineConfig({
     environment: 'jsdom',
     include: ['src/**/*.test.{ts,tsx}'],
     setupFiles: ['src/test-setup.ts'],
+    // The machine is shared and slow at times: generous, not flaky.
+    testTimeout: 30000,
   },
 });

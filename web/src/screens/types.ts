@@ -64,6 +64,6 @@ export interface TestTask {
   id: string;
   state: string;
   target_id: string;
-  result: Target['last_test'] & { error?: string | null };
+  result: (NonNullable<Target['last_test']> & { error?: string | null }) | null;
   error: string | null;
 }
