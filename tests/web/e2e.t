@@ -35,4 +35,5 @@ port=$(perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1,
 
 cd "$root/web"
 OC_E2E_SSH_PORT=$port OC_E2E_SSH_KEY=$dir/sshd/id_ed25519 \
+	OC_E2E_SSHD_SH=$root/tests/fixtures/sshd/sshd.sh OC_E2E_SSHD_DIR=$dir/sshd \
 	OC_E2E_CHROMIUM=$chromium node e2e/run.mjs

@@ -8,6 +8,7 @@
 import { chromium, request } from 'playwright-core';
 import { createHmac } from 'node:crypto';
 import { readFileSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
 const env = (k) => {
@@ -24,6 +25,9 @@ const ADMIN_PW = env('OC_TEST_ADMIN_PASSWORD');
 const OUT = env('OC_TEST_OUT');
 const SSH_PORT = Number(env('OC_E2E_SSH_PORT'));
 const SSH_KEY = readFileSync(env('OC_E2E_SSH_KEY'), 'utf8');
+// sshd.sh and the fixture's directory, to give the server new host keys.
+const SSHD_SH = process.env.OC_E2E_SSHD_SH;
+const SSHD_DIR = process.env.OC_E2E_SSHD_DIR;
 const CHROMIUM = process.env.OC_E2E_CHROMIUM || '/usr/bin/chromium';
 const run = Date.now().toString(36);
 mkdirSync(OUT, { recursive: true });
@@ -127,7 +131,7 @@ test('sign in with a TOTP code', async (page) => {
 test('create a credential and a target, test the connection over SSH', async (page) => {
   await signIn(page, ADMIN, ADMIN_PW);
   await page.getByRole('heading', { name: 'Dashboard' }).waitFor({ timeout: T });
-  await page.getByRole('link', { name: 'Credentials' }).click();
+  await page.getByRole('link', { name: 'Credentials', exact: true }).click();
   await page.getByRole('button', { name: 'New credential' }).click();
   const cred = `e2e-key-${run}`;
   await page.getByRole('textbox', { name: 'Name', exact: true }).fill(cred);
@@ -137,7 +141,7 @@ test('create a credential and a target, test the connection over SSH', async (pa
   await page.getByRole('button', { name: 'Create credential' }).click();
   await page.getByRole('cell', { name: cred }).waitFor({ timeout: T });
 
-  await page.getByRole('link', { name: 'Targets' }).click();
+  await page.getByRole('link', { name: 'Targets', exact: true }).click();
   await page.getByRole('button', { name: 'New target' }).click();
   const dlg = page.getByRole('dialog');
   // A field error from the API appears at its field.
@@ -156,6 +160,25 @@ test('create a credential and a target, test the connection over SSH', async (pa
   await drawer.getByRole('button', { name: 'Test connection' }).click();
   await drawer.getByTestId('test-result').filter({ hasText: /Reachable, signed in/ }).waitFor({ timeout: 90000 });
   await drawer.getByText('reachable', { exact: true }).waitFor({ timeout: T });
+});
+
+test('a changed host key blocks the target until it is accepted', async (page) => {
+  if (!SSHD_SH || !SSHD_DIR) throw new Error('OC_E2E_SSHD_SH and OC_E2E_SSHD_DIR are not set');
+  execFileSync(SSHD_SH, ['rekey', SSHD_DIR], { stdio: 'ignore' });
+  await signIn(page, ADMIN, ADMIN_PW);
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor({ timeout: T });
+  await page.getByRole('link', { name: 'Targets', exact: true }).click();
+  await page.getByLabel('Search').fill(`e2e-${run}`);
+  await page.getByTestId('targets-total').filter({ hasText: /^1 target$/ }).waitFor({ timeout: T });
+  await page.getByRole('button', { name: `e2e-${run}` }).click();
+  const drawer = page.getByRole('dialog', { name: 'Target' });
+  await drawer.getByRole('button', { name: 'Test connection' }).click();
+  await drawer.getByTestId('test-result').filter({ hasText: /host key/i }).waitFor({ timeout: 90000 });
+  await drawer.getByText('The host key changed').waitFor({ timeout: T });
+  await drawer.getByRole('button', { name: 'Accept the new host key' }).click();
+  await drawer.getByTestId('test-result').filter({ hasText: /accepted/ }).waitFor({ timeout: T });
+  await drawer.getByRole('button', { name: 'Test connection' }).click();
+  await drawer.getByTestId('test-result').filter({ hasText: /Reachable, signed in/ }).waitFor({ timeout: 90000 });
 });
 
 test('a viewer sees no create or edit buttons', async (page) => {

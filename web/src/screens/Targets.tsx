@@ -207,7 +207,8 @@ export default function Targets() {
       <Text size="sm" c="dimmed" data-testid="targets-total">
         {total === null ? 'Loading…' : `${total} target${total === 1 ? '' : 's'}`}
       </Text>
-      <div role="table" aria-label="Targets" aria-rowcount={rows.length}>
+      <div style={{ overflowX: 'auto' }}>
+      <div role="table" aria-label="Targets" aria-rowcount={rows.length} style={{ minWidth: 680 }}>
         <div role="row" className="vt-row vt-head" style={{ gridTemplateColumns: cols, height: 40 }}>
           {operator && <span role="columnheader" aria-label="Selected" />}
           <span role="columnheader">Name</span>
@@ -271,6 +272,7 @@ export default function Targets() {
             })}
           </div>
         </div>
+      </div>
       </div>
       <Modal opened={editing !== null} onClose={() => setEditing(null)} title={editing === 'new' ? 'New target' : 'Edit target'} size="lg">
         {editing !== null && (
