@@ -147,3 +147,7 @@ done
 # Discovery: our scanner against nmap's connect scan on loopback.
 echo
 BUILD=$BUILD_DIR "$BENCH_DIR/scan.sh"
+
+# The web UI: initial JavaScript size and time to interactive.
+echo
+BUILD=$BUILD_DIR "$BENCH_DIR/web.sh"
