@@ -8,17 +8,19 @@ import { ApiClient } from '../api/client';
 import { SessionProvider, useSession } from '../auth/session';
 import { SignIn } from './SignIn';
 import { TargetForm } from './TargetForm';
+import { TargetImport } from './TargetImport';
 
 afterEach(cleanup);
 
 type Route = (method: string, url: string, body: unknown) => [number, unknown];
 
 function fakeClient(route: Route) {
-  const seen: { method: string; url: string; body: unknown }[] = [];
+  const seen: { method: string; url: string; body: unknown; type?: string }[] = [];
   const fetch = async (url: RequestInfo | URL, init?: RequestInit) => {
-    const body = init?.body ? JSON.parse(String(init.body)) : undefined;
+    const type = (init?.headers as Record<string, string> | undefined)?.['Content-Type'];
+    const body = init?.body ? (type === 'application/json' ? JSON.parse(String(init.body)) : init.body) : undefined;
     const method = init?.method ?? 'GET';
-    seen.push({ method, url: String(url), body });
+    seen.push({ method, url: String(url), body, type });
     const [status, out] = route(method, String(url), body);
     return new Response(JSON.stringify(out), {
       status,
@@ -112,5 +114,43 @@ describe('TargetForm', () => {
     expect(screen.getByRole('textbox', { name: /^Name/ }).getAttribute('aria-invalid')).toBe('false');
     expect(done).toBe(false);
     expect(posted).toMatchObject({ name: 'web-1', host: 'bad host', os: 'linux', protocol: 'ssh' });
+  });
+});
+
+describe('TargetImport', () => {
+  it('sends CSV as text/csv and lists the errors per row', async () => {
+    const { client, seen } = fakeClient((_m, url) => {
+      if (url.endsWith('/refresh'))
+        return [200, { access_token: 'T', token_type: 'Bearer', expires_in: 0, user: { id: '1', username: 'op', role: 'operator' } }];
+      return [
+        422,
+        {
+          type: 'urn:opsconductor:problem:validation',
+          title: 'Invalid input',
+          status: 422,
+          detail: 'Some fields are not valid; see errors.',
+          errors: [
+            { field: 'rows[1].host', message: 'is not a valid host name' },
+            { field: 'rows[2].os', message: 'is not one of the allowed values' },
+          ],
+        },
+      ];
+    });
+    let created = -1;
+    wrap(client, <TargetImport onDone={(n) => (created = n)} />);
+    await screen.findByText('signed in as op');
+    const u = userEvent.setup();
+    const csv = 'name,host,os\na,10.0.0.1,linux\nb,bad host,linux\nc,10.0.0.3,mac\n';
+    const area = screen.getByRole('textbox', { name: 'CSV' });
+    await u.click(area);
+    await u.paste(csv);
+    await u.click(screen.getByRole('button', { name: 'Import' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('Nothing was imported');
+    const rows = screen.getAllByRole('row').slice(1).map((r) => r.textContent);
+    expect(rows).toEqual(['2hostis not a valid host name', '3osis not one of the allowed values']);
+    expect(created).toBe(-1);
+    const post = seen.find((x) => x.url === '/api/v1/targets/import');
+    expect(post).toMatchObject({ method: 'POST', type: 'text/csv', body: csv });
   });
 });
