@@ -4,6 +4,13 @@ import react from '@vitejs/plugin-react';
 
 export default defineConfig({
   plugins: [react()],
+  // npx vite: the dev server, with /api sent to a running stack
+  // (OC_API_URL, default https://127.0.0.1:8443; self-signed accepted).
+  server: {
+    proxy: {
+      '/api': { target: process.env.OC_API_URL || 'https://127.0.0.1:8443', secure: false, changeOrigin: true },
+    },
+  },
   build: {
     outDir: 'dist',
     emptyOutDir: true,
