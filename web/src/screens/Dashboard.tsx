@@ -73,8 +73,8 @@ export function Dashboard() {
       <ErrorBox error={health.error || counts.error} title="Some numbers are missing" />
       <SimpleGrid cols={{ base: 1, xs: 3 }}>
         <Stat label="Targets" value={counts.data?.all.total ?? '…'} to="/targets" />
-        <Stat label="Unreachable" value={counts.data?.unreachable.total ?? '…'} to="/targets" />
-        <Stat label="Authentication failed" value={counts.data?.failed.total ?? '…'} to="/targets" />
+        <Stat label="Unreachable" value={counts.data?.unreachable.total ?? '…'} to="/targets?reachability=unreachable" />
+        <Stat label="Authentication failed" value={counts.data?.failed.total ?? '…'} to="/targets?reachability=auth_failed" />
       </SimpleGrid>
       <SimpleGrid cols={{ base: 1, md: 2 }}>
         <Card withBorder>

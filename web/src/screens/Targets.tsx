@@ -20,6 +20,7 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { IconPlus, IconSearch, IconTrash, IconUpload, IconPlugConnected } from '@tabler/icons-react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { useSearchParams } from 'react-router-dom';
 import type { List } from '../api/client';
 import { problemText } from '../api/problem';
 import { useSession } from '../auth/session';
@@ -58,7 +59,14 @@ interface Filters {
 export default function Targets() {
   const { client, can } = useSession();
   const operator = can('operator');
-  const [f, setF] = useState<Filters>({ q: '', os: null, reachability: null, tag: '' });
+  // Links (from the dashboard) may preset the filters: ?reachability=...
+  const [params] = useSearchParams();
+  const [f, setF] = useState<Filters>({
+    q: params.get('q') ?? '',
+    os: params.get('os'),
+    reachability: params.get('reachability'),
+    tag: params.get('tag') ?? '',
+  });
   const [fq] = useDebouncedValue(f, 300);
   const [total, setTotal] = useState<number | null>(null);
   const [rows, setRows] = useState<(Target | undefined)[]>([]);
