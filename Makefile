@@ -118,8 +118,9 @@ $(BUILD)/tests/%.t: $(BUILD)/tests/%.o $(TAP_LIB) $(DOMAIN_LIBS) $(WORKER_LIB) $
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-# The single-page app; until the UI issue lands, web/ holds static files
-# copied as they are.
+# The single-page app: web/ built by npm and Vite into web/dist (npm ci
+# only when node_modules is missing or the lockfile changed; no rebuild
+# when nothing changed).
 web:
 	@scripts/web-build.sh
 
@@ -162,6 +163,6 @@ format-check:
 	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf build build-san web/dist
+	rm -rf build build-san web/dist web/node_modules/.oc-dist
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -180,3 +180,7 @@ BUILD=$BUILD_DIR "$BENCH_DIR/scan.sh"
 # Schedules: 10,000 due at once with one and three workers; idle CPU.
 echo
 BUILD=$BUILD_DIR "$BENCH_DIR/schedules.sh"
+
+# The web UI: initial JavaScript size and time to interactive.
+echo
+BUILD=$BUILD_DIR "$BENCH_DIR/web.sh"

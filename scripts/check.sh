@@ -138,6 +138,8 @@ run_prove() {
 
 mapfile -t unit < <(ls "$BUILD_DIR"/tests/unit/*.t 2>/dev/null || true)
 mapfile -t integ < <(ls "$BUILD_DIR"/tests/integration/*.t 2>/dev/null || true)
+# tests/web/*.t are scripts (the web UI's Vitest and browser tests).
+mapfile -t webt < <(ls "$OC_ROOT"/tests/web/*.t 2>/dev/null || true)
 # `make check T="auth users"` runs only the tests with those names.
 if [ -n "${T:-}" ]; then
 	pick() {
@@ -150,9 +152,11 @@ if [ -n "${T:-}" ]; then
 	}
 	mapfile -t unit < <(pick ${unit[@]+"${unit[@]}"})
 	mapfile -t integ < <(pick ${integ[@]+"${integ[@]}"})
+	mapfile -t webt < <(pick ${webt[@]+"${webt[@]}"})
 fi
 run_prove unit 2 "${unit[@]}"
 run_prove integration "${OC_CHECK_JOBS:-1}" "${integ[@]}"
+run_prove web 1 ${webt[@]+"${webt[@]}"}
 
 # A crash anywhere in the stack fails the run even if every test passed.
 # SIGKILL is what tests send on purpose (and the OOM killer); any other
