@@ -210,6 +210,16 @@ main(void)
 		      "an operator may not read it");
 	tc_problem_is(tc_get(vw->token, "/api/v1/audit"), 403, "forbidden",
 		      "a viewer may not read it");
+	r = tc_req("POST", "/api/v1/api-keys", adm->token,
+		   tc_printf("{\"name\":%s,\"role\":\"admin\"}",
+			     tc_quote(tc_name("audkey"))));
+	tc_status_is(tc_get(tc_str(r, "key"), "/api/v1/audit?limit=1"), 200,
+		     "an admin API key may read it");
+	r = tc_req("POST", "/api/v1/api-keys", adm->token,
+		   tc_printf("{\"name\":%s,\"role\":\"operator\"}",
+			     tc_quote(tc_name("audkey"))));
+	tc_problem_is(tc_get(tc_str(r, "key"), "/api/v1/audit?limit=1"), 403,
+		      "forbidden", "an admin's operator API key may not");
 	tc_problem_is(tc_req("POST", "/api/v1/audit", adm->token, "{}"), 405,
 		      "method-not-allowed", "the audit log is read-only");
 
