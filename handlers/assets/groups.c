@@ -451,8 +451,7 @@ groups_preview(struct req *r)
 	ftext = shape_text(r, filter);
 	res = db_query_or_problem(
 	    r, &sql_group_preview,
-	    DB_PARAMS(ftext,
-		      arena_printf(r->arena, "%d", GROUPS_PREVIEW_MAX)));
+	    DB_PARAMS(ftext, arena_printf(r->arena, "%d", GROUPS_PREVIEW_MAX)));
 	if (res == NULL)
 		return r->status;
 	total = PQntuples(res);

@@ -23,10 +23,10 @@ const struct field audit_list_query[] = {
 
 /* The actor and action filters as SQL parameters. */
 struct audit_filter {
-	const char *actor_id;   /* a user id (lowercase), or NULL */
+	const char *actor_id;	/* a user id (lowercase), or NULL */
 	const char *actor_name; /* a user name ('system'), or NULL */
-	const char *action;     /* an exact action, or NULL */
-	const char *prefix;     /* an action prefix, or NULL */
+	const char *action;	/* an exact action, or NULL */
+	const char *prefix;	/* an action prefix, or NULL */
 };
 
 static void audit_filter_read(struct req *r, struct audit_filter *f);
@@ -95,8 +95,8 @@ audit_list(struct req *r)
 		res = db_query_or_problem(r, &sql_audit_list, params);
 		if (res == NULL)
 			return r->status;
-		total = page_total_or_problem(r, &p, res, &sql_audit_count,
-					      params);
+		total =
+		    page_total_or_problem(r, &p, res, &sql_audit_count, params);
 	}
 	if (total < 0)
 		return r->status;

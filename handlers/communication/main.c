@@ -7,8 +7,7 @@
 #include "route.h"
 
 static const struct route communication_routes[] = {
-    {"GET", "/api/v1/audit", audit_list, ROLE_ADMIN, NULL, audit_list_query,
-     0},
+    {"GET", "/api/v1/audit", audit_list, ROLE_ADMIN, NULL, audit_list_query, 0},
 };
 
 int

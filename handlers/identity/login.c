@@ -338,9 +338,9 @@ login_logout_all(struct req *r)
 
 	if (db_begin_or_problem(r) < 0)
 		return r->status;
-	res = db_query_or_problem(
-	    r, &sql_session_revoke_user,
-	    DB_PARAMS(r->who.user_id, "logout all", NULL));
+	res =
+	    db_query_or_problem(r, &sql_session_revoke_user,
+				DB_PARAMS(r->who.user_id, "logout all", NULL));
 	if (res == NULL)
 		return r->status;
 	after = req_own(r, json_object_new_object());

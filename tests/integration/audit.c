@@ -59,7 +59,8 @@ main(void)
 	for (i = 0; list != NULL && i < (int)json_object_array_length(list);
 	     i++) {
 		json_object *c = json_object_array_get_idx(list, i);
-		const char *kind = tc_jstr(c, "kind"), *st = tc_jstr(c, "state");
+		const char *kind = tc_jstr(c, "kind"),
+			   *st = tc_jstr(c, "state");
 
 		if (kind != NULL && strcmp(kind, "communication") == 0 &&
 		    st != NULL && strcmp(st, "up") == 0)
@@ -101,9 +102,9 @@ main(void)
 	{
 		json_object *it = tc_json(r->json, "items.0");
 		static const char *const keys[] = {
-		    "id",	   "at",	  "actor_id",	 "actor_name",
-		    "via_api_key", "action",	  "entity_type", "entity_id",
-		    "before",	   "after",	  "source_addr", "request_id"};
+		    "id",	   "at",     "actor_id",    "actor_name",
+		    "via_api_key", "action", "entity_type", "entity_id",
+		    "before",	   "after",  "source_addr", "request_id"};
 		size_t k;
 		int all = it != NULL;
 
@@ -114,22 +115,22 @@ main(void)
 
 	/* Action: exact, prefix with '.', with '*'. */
 	cmp_ok(total(adm->token,
-		      tc_printf("entity_type=%s&action=thing.update", et)),
+		     tc_printf("entity_type=%s&action=thing.update", et)),
 	       "==", 2, "action exact");
 	cmp_ok(total(adm->token, tc_printf("entity_type=%s&action=thing.", et)),
 	       "==", 4, "action prefix 'thing.'");
-	cmp_ok(total(adm->token,
-		     tc_printf("entity_type=%s&action=thing.*", et)),
-	       "==", 4, "action prefix 'thing.*'");
+	cmp_ok(
+	    total(adm->token, tc_printf("entity_type=%s&action=thing.*", et)),
+	    "==", 4, "action prefix 'thing.*'");
 	cmp_ok(total(adm->token, tc_printf("entity_type=%s&action=thing*", et)),
 	       "==", 5, "action prefix 'thing*' takes things.purge too");
 	cmp_ok(total(adm->token, tc_printf("entity_type=%s&action=thing", et)),
 	       "==", 0, "action without a wildcard is exact");
 
 	/* Actor by id and by name; entity id; the system actor. */
-	cmp_ok(total(adm->token,
-		     tc_printf("entity_type=%s&actor=%s", et, vw->id)),
-	       "==", 3, "actor by user id");
+	cmp_ok(
+	    total(adm->token, tc_printf("entity_type=%s&actor=%s", et, vw->id)),
+	    "==", 3, "actor by user id");
 	cmp_ok(total(adm->token,
 		     tc_printf("entity_type=%s&actor=%s", et, op->username)),
 	       "==", 2, "actor by user name");
@@ -146,9 +147,10 @@ main(void)
 					   "2020-01-01T00:00:05Z",
 					   et)),
 	       "==", 3, "since and until");
-	cmp_ok(total(adm->token,
-		     tc_printf("entity_type=%s&since=2020-01-01T00:00:06Z", et)),
-	       "==", 1, "since alone");
+	cmp_ok(
+	    total(adm->token,
+		  tc_printf("entity_type=%s&since=2020-01-01T00:00:06Z", et)),
+	    "==", 1, "since alone");
 	/* q: a substring of action, actor name or entity, any case. */
 	cmp_ok(total(adm->token, tc_printf("entity_type=%s&q=PURGE", et)),
 	       "==", 1, "q matches the action in any case");
@@ -195,8 +197,8 @@ main(void)
 			     "WHERE actor_id = $1::uuid",
 			     adm->id, NULL);
 	for (i = 0, seen = 0; i < 3; i++)
-		seen += tc_get(adm->token, "/api/v1/audit?limit=1")->status ==
-			200;
+		seen +=
+		    tc_get(adm->token, "/api/v1/audit?limit=1")->status == 200;
 	cmp_ok(seen, "==", 3, "three reads");
 	cmp_ok(tc_db_count("SELECT count(*) FROM core.audit_events "
 			   "WHERE actor_id = $1::uuid",

@@ -79,17 +79,14 @@ main(void)
 					 "\"os\":\"windows\"}",
 					 tc_quote(tag)));
 	ok(r->status == 200 && tc_int(r, "total", -1) == 1 &&
-	       strcmp(tc_str(r, "items.0.name"),
-		      tc_printf("%s-web-2", pre)) == 0,
+	       strcmp(tc_str(r, "items.0.name"), tc_printf("%s-web-2", pre)) ==
+		   0,
 	   "tags and os");
-	r = preview(vw->token,
-		    tc_printf("{\"name_pattern\":%s}",
-			      tc_quote(tc_printf("%s-web-*", pre))));
-	ok(r->status == 200 && tc_int(r, "total", -1) == 2,
-	   "a name glob");
-	r = preview(vw->token,
-		    tc_printf("{\"tags\":[%s],\"os\":\"windows\"}",
-			      tc_quote(many)));
+	r = preview(vw->token, tc_printf("{\"name_pattern\":%s}",
+					 tc_quote(tc_printf("%s-web-*", pre))));
+	ok(r->status == 200 && tc_int(r, "total", -1) == 2, "a name glob");
+	r = preview(vw->token, tc_printf("{\"tags\":[%s],\"os\":\"windows\"}",
+					 tc_quote(many)));
 	ok(r->status == 200 && tc_int(r, "total", -1) == 0 &&
 	       json_object_array_length(tc_json(r->json, "items")) == 0,
 	   "nothing matches: empty items, total 0");
@@ -97,10 +94,9 @@ main(void)
 	r = preview(op->token, tc_printf("{\"tags\":[%s]}", tc_quote(many)));
 	tc_status_is(r, 200, "%d matches", NMANY);
 	cmp_ok(tc_int(r, "total", -1), "==", NMANY, "... total counts all");
-	cmp_ok(r->json != NULL
-		   ? (long long)json_object_array_length(
-			 tc_json(r->json, "items"))
-		   : -1,
+	cmp_ok(r->json != NULL ? (long long)json_object_array_length(
+				     tc_json(r->json, "items"))
+			       : -1,
 	       "==", 50, "... items stop at 50");
 	is(tc_str(r, "items.49.name"), tc_printf("%s-49", many),
 	   "... the first 50 by name");
@@ -123,8 +119,8 @@ main(void)
 		groups++;
 	}
 
-	cmp_ok(tc_db_count("SELECT count(*) FROM assets.groups", NULL), "==",
-	       groups, "previews create no group");
+	cmp_ok(tc_db_count("SELECT count(*) FROM assets.groups", NULL),
+	       "==", groups, "previews create no group");
 	cmp_ok(tc_db_count("SELECT count(*) FROM core.audit_events "
 			   "WHERE actor_id = $1::uuid",
 			   vw->id, NULL),
