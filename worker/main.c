@@ -15,6 +15,7 @@
 #include "db.h"
 #include "exec.h"
 #include "log.h"
+#include "run.h"
 #include "seal.h"
 #include "task.h"
 
@@ -124,16 +125,19 @@ static void
 worker_wait(struct db *db, int timeout_ms)
 {
 	PGconn *c = db_conn(db);
-	struct pollfd pfd;
+	struct pollfd pfd[2];
 	PGnotify *n;
 
 	if (c == NULL) {
 		usleep((useconds_t)timeout_ms * 1000);
 		return;
 	}
-	pfd.fd = PQsocket(c);
-	pfd.events = POLLIN;
-	if (poll(&pfd, 1, timeout_ms) > 0)
+	pfd[0].fd = PQsocket(c);
+	pfd[0].events = POLLIN;
+	/* The run engine wakes the loop when a thread freed room. */
+	pfd[1].fd = run_engine_fd();
+	pfd[1].events = POLLIN;
+	if (poll(pfd, 2, timeout_ms) > 0)
 		PQconsumeInput(c);
 	while ((n = PQnotifies(c)) != NULL)
 		PQfreemem(n);
@@ -147,7 +151,7 @@ main(int argc, char **argv)
 	struct task **claimed;
 	struct db *db;
 	time_t now, next_beat = 0, next_renew = 0, next_recover = 0;
-	int i, n, free_slots, listening = 0;
+	int i, n, free_slots, wait_ms, listening = 0;
 
 	(void)argv;
 	if (argc > 1) {
@@ -180,6 +184,8 @@ main(int argc, char **argv)
 		abort();
 	for (i = 0; i < cfg.worker_threads; i++)
 		pthread_create(&threads[i], NULL, worker_thread, NULL);
+	if (run_engine_start(cfg.worker_threads) < 0)
+		return 1;
 	db = db_new("oc_worker");
 	log_msg(LOG_INFO, NULL, "worker %s started with %d threads",
 		task_owner(), cfg.worker_threads);
@@ -202,6 +208,8 @@ main(int argc, char **argv)
 			task_recover(db);
 			next_recover = now + (cfg.lease_s + 1) / 2;
 		}
+		/* Runs of jobs: claims, leases, cancels, timeouts. */
+		run_engine_tick(db);
 		pthread_mutex_lock(&ws.mu);
 		free_slots = cfg.worker_threads - ws.busy - ws.queued;
 		pthread_mutex_unlock(&ws.mu);
@@ -218,7 +226,11 @@ main(int argc, char **argv)
 			pthread_mutex_unlock(&ws.mu);
 			continue;
 		}
-		worker_wait(db, free_slots > 0 ? cfg.poll_s * 1000 : 1000);
+		wait_ms = free_slots > 0 ? cfg.poll_s * 1000 : 1000;
+		if (run_engine_wait_ms() < wait_ms)
+			wait_ms = run_engine_wait_ms();
+		if (wait_ms > 0)
+			worker_wait(db, wait_ms);
 	}
 
 	/* Stop claiming; hand back what has not started; let the running
@@ -245,6 +257,7 @@ main(int argc, char **argv)
 		pthread_cond_timedwait(&ws.cv, &ws.mu, &until);
 	}
 	pthread_mutex_unlock(&ws.mu);
+	run_engine_stop(db);
 	for (i = 0; i < cfg.worker_threads; i++)
 		pthread_join(threads[i], NULL);
 	component_stop(db, getpid());
