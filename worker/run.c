@@ -52,6 +52,7 @@ static void run_engine_hold(struct run *r);
 static void run_engine_release(struct run *r);
 static void run_engine_wake(void);
 static void run_engine_claim(struct db *db);
+static void run_engine_start_run(struct db *db, struct run *r);
 
 const char *
 run_state_name(enum run_state s)
@@ -261,67 +262,76 @@ static void
 run_engine_claim(struct db *db)
 {
 	struct run *fast[RUN_FAST_BATCH], **slow;
-	int free_slots, n, i, empty;
+	int free_slots, n, nslow, i;
 
 	pthread_mutex_lock(&re.mu);
 	free_slots = re.nthreads - re.busy - re.qlen;
 	pthread_mutex_unlock(&re.mu);
 	re.more = 0;
+	if (run_db_claim_begin(db) < 0)
+		return;
+	nslow = 0;
+	slow = NULL;
 	if (free_slots > 0) {
 		slow = calloc((size_t)free_slots, sizeof(*slow));
 		if (slow == NULL)
 			abort();
-		n = run_db_claim(db, slow, free_slots, cfg.lease_s, 0);
-		for (i = 0; i < n; i++) {
-			struct run *r = slow[i];
-
-			r->max_parallel = 10;
-			if (json_object_is_type(r->def, json_type_object)) {
-				json_object *v;
-
-				if (json_object_object_get_ex(r->def,
-							      "max_parallel",
-							      &v) &&
-				    json_object_get_int(v) > 0)
-					r->max_parallel = json_object_get_int(v);
-			}
-			pthread_mutex_lock(&re.mu);
-			run_engine_hold(r);
-			pthread_mutex_unlock(&re.mu);
-			if (r->def == NULL || r->params == NULL ||
-			    run_db_expand(db, r) < 0) {
-				/* Left running: the lease expires and
-				 * recovery requeues or fails it. */
-				log_msg(LOG_ERROR, NULL,
-					"run %s: its targets could not be "
-					"expanded",
-					r->id);
-				pthread_mutex_lock(&re.mu);
-				run_engine_release(r);
-				pthread_mutex_unlock(&re.mu);
-				run_free(r);
-				continue;
-			}
-			pthread_mutex_lock(&re.mu);
-			run_engine_feed(r);
-			empty = r->active == 0;
-			pthread_mutex_unlock(&re.mu);
-			if (empty)
-				run_engine_finish(db, r);
-		}
-		free(slow);
+		nslow = run_db_claim(db, slow, free_slots, cfg.lease_s, 0);
 	}
-	n = run_db_claim(db, fast, RUN_FAST_BATCH, cfg.lease_s, 1);
-	if (n > 0) {
-		if (run_db_finish_fast(db, fast, n) < 0)
-			log_msg(LOG_ERROR, NULL,
-				"%d fast runs could not be completed; their "
-				"leases will expire",
-				n);
+	n = nslow >= 0 ? run_db_claim(db, fast, RUN_FAST_BATCH, cfg.lease_s,
+				      1)
+		       : -1;
+	if (n > 0 && run_db_finish_fast(db, fast, n) < 0)
+		n = -1;
+	if (run_db_claim_end(db, n >= 0) < 0 || n < 0) {
+		/* Rolled back: nothing was claimed. */
+		for (i = 0; i < nslow; i++)
+			run_free(slow[i]);
 		for (i = 0; i < n; i++)
 			run_free(fast[i]);
-		re.more = n == RUN_FAST_BATCH;
+		free(slow);
+		return;
 	}
+	for (i = 0; i < n; i++)
+		run_free(fast[i]);
+	re.more = n == RUN_FAST_BATCH;
+	for (i = 0; i < nslow; i++)
+		run_engine_start_run(db, slow[i]);
+	free(slow);
+}
+
+/* A claimed run: its targets expanded, the first ones queued. */
+static void
+run_engine_start_run(struct db *db, struct run *r)
+{
+	json_object *v;
+	int empty;
+
+	r->max_parallel = 10;
+	if (json_object_is_type(r->def, json_type_object) &&
+	    json_object_object_get_ex(r->def, "max_parallel", &v) &&
+	    json_object_get_int(v) > 0)
+		r->max_parallel = json_object_get_int(v);
+	pthread_mutex_lock(&re.mu);
+	run_engine_hold(r);
+	pthread_mutex_unlock(&re.mu);
+	if (r->def == NULL || r->params == NULL || run_db_expand(db, r) < 0) {
+		/* Left running: the lease expires and recovery requeues or
+		 * fails it. */
+		log_msg(LOG_ERROR, NULL,
+			"run %s: its targets could not be expanded", r->id);
+		pthread_mutex_lock(&re.mu);
+		run_engine_release(r);
+		pthread_mutex_unlock(&re.mu);
+		run_free(r);
+		return;
+	}
+	pthread_mutex_lock(&re.mu);
+	run_engine_feed(r);
+	empty = r->active == 0;
+	pthread_mutex_unlock(&re.mu);
+	if (empty)
+		run_engine_finish(db, r);
 }
 
 void

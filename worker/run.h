@@ -74,7 +74,12 @@ void run_engine_stop(struct db *db);
 /* Executes one target of a run (worker/run_target.c). */
 void run_target_exec(struct db *db, struct run_target *rt);
 
-/* Database statements of the engine (worker/run_db.c). */
+/* Database statements of the engine (worker/run_db.c). Claims happen
+ * between run_db_claim_begin and run_db_claim_end (one transaction holding
+ * the claim lock); fast claims only lock their runs, and
+ * run_db_finish_fast completes them in that same transaction. */
+int run_db_claim_begin(struct db *db);
+int run_db_claim_end(struct db *db, int commit);
 int run_db_claim(struct db *db, struct run **runs, int max, int lease_s,
 		 int fast);
 int run_db_expand(struct db *db, struct run *r);

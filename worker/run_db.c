@@ -48,6 +48,28 @@ static const struct db_stmt run_db_claim_stmt = {
 	"3600)) - clock_timestamp()) * 1000)::bigint",
 	4};
 
+/* The fast path's claim: locks queued all-local.noop runs in the claim
+ * transaction, which then completes them (run_db_finish_fast) and commits:
+ * they go from queued to succeeded with no side effect in between. */
+static const struct db_stmt run_db_claim_fast_stmt = {
+	"run_db_claim_fast",
+	"SELECT q.id, q.job_id, qv.definition::text, '{}', NULL, NULL, "
+	"q.attempts + 1, q.cancel_requested, '{}', 0 "
+	"FROM automation.runs q JOIN automation.job_versions qv "
+	"ON qv.job_id = q.job_id AND qv.version = q.job_version "
+	"WHERE q.state = 'queued' AND "
+	" NOT jsonb_path_exists(qv.definition, "
+	"  '$.steps[*] ? (@.type != \"local.noop\")') AND "
+	" NOT jsonb_path_exists(coalesce(q.targets, "
+	"  qv.definition->'targets', '{}'), '$.*[*]') "
+	" AND (coalesce((qv.definition->>'allow_overlap')::boolean, true) OR ("
+	"  NOT EXISTS (SELECT 1 FROM automation.runs o WHERE o.job_id = "
+	"  q.job_id AND o.state = 'running') AND NOT EXISTS (SELECT 1 FROM "
+	"  automation.runs o WHERE o.job_id = q.job_id AND o.state = "
+	"  'queued' AND (o.created_at, o.id) < (q.created_at, q.id)))) "
+	"ORDER BY q.created_at LIMIT $1::int FOR UPDATE OF q SKIP LOCKED",
+	1};
+
 /* Targets of a selection: listed targets, members of listed groups
  * (static members, dynamic filters as assets.filter_match), and targets
  * with all the listed tags; enabled ones only. Once per run. */
@@ -100,8 +122,9 @@ static const struct db_stmt run_db_finish_stmt = {
 	"state = 'running'",
 	6};
 /* The fast path: a local target and its steps (all local.noop) recorded
- * as done, and the runs finished, for a whole batch at once. $1 run ids,
- * $2 canceled flags, $3/$4 (run id, step id) per step in order. */
+ * as done, and the runs finished, for a whole batch at once, in the
+ * transaction that locked them. $1 run ids, $2 canceled flags, $3/$4
+ * (run id, step id) per step in order. */
 static const struct db_stmt run_db_fast_stmt = {
 	"run_db_fast",
 	"WITH r AS (SELECT * FROM unnest($1::uuid[], $2::boolean[]) AS "
@@ -119,11 +142,11 @@ static const struct db_stmt run_db_fast_stmt = {
 	"UPDATE automation.runs u SET state = CASE WHEN r.canceled THEN "
 	"'canceled' ELSE 'succeeded' END, targets_total = 1, "
 	"targets_succeeded = CASE WHEN r.canceled THEN 0 ELSE 1 END, "
-	"finished_at = clock_timestamp(), lease_owner = NULL, "
-	"lease_expires_at = NULL FROM r WHERE u.id = r.run_id AND "
-	"u.lease_owner = $5 AND u.state = 'running' AND "
+	"attempts = u.attempts + 1, started_at = coalesce(u.started_at, "
+	"clock_timestamp()), finished_at = clock_timestamp() "
+	"FROM r WHERE u.id = r.run_id AND u.state = 'queued' AND "
 	"(SELECT count(*) FROM st) >= 0",
-	5};
+	4};
 /* Runs whose worker died (lease expired): canceled when asked, requeued
  * while attempts remain (on_worker_lost "retry"), else failed. Their
  * unfinished steps and targets are closed with the reason. */
@@ -186,6 +209,31 @@ run_free(struct run *r)
 }
 
 int
+run_db_claim_begin(struct db *db)
+{
+	PGresult *res;
+
+	if (db_command(db, "BEGIN") < 0)
+		return -1;
+	res = db_exec(db, &run_db_lock, NULL, NULL);
+	if (res == NULL) {
+		db_command(db, "ROLLBACK");
+		return -1;
+	}
+	PQclear(res);
+	return 0;
+}
+
+int
+run_db_claim_end(struct db *db, int commit)
+{
+	if (commit && db_command(db, "COMMIT") == 0)
+		return 0;
+	db_command(db, "ROLLBACK");
+	return -1;
+}
+
+int
 run_db_claim(struct db *db, struct run **runs, int max, int lease_s, int fast)
 {
 	char lease[16], limit[16], aad[300];
@@ -196,24 +244,15 @@ run_db_claim(struct db *db, struct run **runs, int max, int lease_s, int fast)
 
 	snprintf(lease, sizeof(lease), "%d", lease_s);
 	snprintf(limit, sizeof(limit), "%d", max);
-	if (db_command(db, "BEGIN") < 0)
+	if (fast)
+		res = db_exec(db, &run_db_claim_fast_stmt, DB_PARAMS(limit),
+			      NULL);
+	else
+		res = db_exec(db, &run_db_claim_stmt,
+			      DB_PARAMS(task_owner(), lease, limit, "slow"),
+			      NULL);
+	if (res == NULL)
 		return -1;
-	res = db_exec(db, &run_db_lock, NULL, NULL);
-	if (res == NULL) {
-		db_command(db, "ROLLBACK");
-		return -1;
-	}
-	PQclear(res);
-	res = db_exec(db, &run_db_claim_stmt,
-		      DB_PARAMS(task_owner(), lease, limit,
-				fast ? "fast" : "slow"),
-		      NULL);
-	if (res == NULL || db_command(db, "COMMIT") < 0) {
-		if (res != NULL)
-			PQclear(res);
-		db_command(db, "ROLLBACK");
-		return -1;
-	}
 	n = PQntuples(res);
 	for (i = 0; i < n; i++) {
 		r = calloc(1, sizeof(*r));
@@ -421,8 +460,7 @@ run_db_finish_fast(struct db *db, struct run *const *runs, int n)
 	buf_puts(&sruns, "}");
 	buf_puts(&ssteps, "}");
 	res = db_exec(db, &run_db_fast_stmt,
-		      DB_PARAMS(ids.data, flags.data, sruns.data, ssteps.data,
-				task_owner()),
+		      DB_PARAMS(ids.data, flags.data, sruns.data, ssteps.data),
 		      NULL);
 	if (res != NULL) {
 		rc = atoi(PQcmdTuples(res));
