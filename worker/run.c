@@ -278,6 +278,17 @@ run_engine_claim(struct db *db)
 			abort();
 		nslow = run_db_claim(db, slow, free_slots, cfg.lease_s, 0);
 	}
+	/* The targets of the claimed runs are expanded before the commit:
+	 * one commit for the whole claim. */
+	for (i = 0; i < nslow; i++)
+		if (slow[i]->def == NULL || slow[i]->params == NULL ||
+		    run_db_expand(db, slow[i]) < 0) {
+			log_msg(LOG_ERROR, NULL,
+				"run %s: its targets could not be expanded",
+				slow[i]->id);
+			nslow = -1 - nslow;
+			break;
+		}
 	n = nslow >= 0 ? run_db_claim(db, fast, RUN_FAST_BATCH, cfg.lease_s,
 				      1)
 		       : -1;
@@ -285,6 +296,8 @@ run_engine_claim(struct db *db)
 		n = -1;
 	if (run_db_claim_end(db, n >= 0) < 0 || n < 0) {
 		/* Rolled back: nothing was claimed. */
+		if (nslow < -1)
+			nslow = -1 - nslow;
 		for (i = 0; i < nslow; i++)
 			run_free(slow[i]);
 		for (i = 0; i < n; i++)
@@ -300,7 +313,7 @@ run_engine_claim(struct db *db)
 	free(slow);
 }
 
-/* A claimed run: its targets expanded, the first ones queued. */
+/* A claimed run, its targets expanded: the first ones are queued. */
 static void
 run_engine_start_run(struct db *db, struct run *r)
 {
@@ -314,19 +327,6 @@ run_engine_start_run(struct db *db, struct run *r)
 		r->max_parallel = json_object_get_int(v);
 	pthread_mutex_lock(&re.mu);
 	run_engine_hold(r);
-	pthread_mutex_unlock(&re.mu);
-	if (r->def == NULL || r->params == NULL || run_db_expand(db, r) < 0) {
-		/* Left running: the lease expires and recovery requeues or
-		 * fails it. */
-		log_msg(LOG_ERROR, NULL,
-			"run %s: its targets could not be expanded", r->id);
-		pthread_mutex_lock(&re.mu);
-		run_engine_release(r);
-		pthread_mutex_unlock(&re.mu);
-		run_free(r);
-		return;
-	}
-	pthread_mutex_lock(&re.mu);
 	run_engine_feed(r);
 	empty = r->active == 0;
 	pthread_mutex_unlock(&re.mu);

@@ -43,9 +43,11 @@ static const struct db_stmt run_target_state = {
 	3};
 static const struct db_stmt run_target_step_start = {
 	"run_target_step_start",
-	"INSERT INTO automation.run_steps (run_id, run_target_id, step_id, "
-	"step_type, attempt) VALUES ($1::uuid, $2::uuid, $3, $4, $5::int) "
-	"RETURNING id",
+	"WITH t AS (UPDATE automation.run_targets SET state = 'running', "
+	"started_at = clock_timestamp() WHERE id = $2::uuid AND state = "
+	"'queued') INSERT INTO automation.run_steps (run_id, run_target_id, "
+	"step_id, step_type, attempt) VALUES ($1::uuid, $2::uuid, $3, $4, "
+	"$5::int) RETURNING id",
 	5};
 static const struct db_stmt run_target_step_end = {
 	"run_target_step_end",
@@ -576,9 +578,8 @@ run_target_exec(struct db *db, struct run_target *rt)
 					     json_object_get_string(v));
 		}
 	}
+	/* The target turns running with its first step (one statement). */
 	run_log_init(&x->log, db, r->id, rt->id, &x->mask);
-	run_target_retry(x, &run_target_state,
-			 DB_PARAMS(rt->id, "running", NULL), NULL);
 
 	if (r->cancel) {
 		stopped = 1;
