@@ -49,6 +49,17 @@ static const struct db_stmt run_target_step_start = {
 	"step_id, step_type, attempt) VALUES ($1::uuid, $2::uuid, $3, $4, "
 	"$5::int) RETURNING id",
 	5};
+static const struct db_stmt run_target_file_load = {
+	"run_target_file_load",
+	"SELECT encode(content, 'hex'), sha256 FROM automation.job_files "
+	"WHERE job_id = $1::uuid AND name = $2",
+	2};
+static const struct db_stmt run_target_file_store = {
+	"run_target_file_store",
+	"INSERT INTO automation.run_files (run_id, run_step_id, path, size, "
+	"sha256, content) VALUES ($1::uuid, $2::bigint, $3, $4::bigint, "
+	"encode(sha256(decode($5, 'hex')), 'hex'), decode($5, 'hex'))",
+	5};
 static const struct db_stmt run_target_step_end = {
 	"run_target_step_end",
 	"UPDATE automation.run_steps SET state = $2, exit_code = $3::int, "
@@ -78,6 +89,7 @@ struct run_exec {
 	PGresult *row;		 /* the target's row, owned */
 	char port[16];
 	struct run_result results[RUN_GRAPH_MAX];
+	unsigned char *file;	 /* the attachment of the current step */
 	char error[512];
 };
 
@@ -97,6 +109,8 @@ static enum step_outcome run_target_attempt(struct run_exec *x,
 static void run_target_output(void *arg, int stream, const char *data,
 			      size_t len);
 static int run_target_file(void *arg, const char *name, struct step_file *f);
+static void run_target_keep_file(struct run_exec *x, const char *rowid,
+				 const struct step_call *c);
 static int run_target_wait(struct run *r, long long ms);
 static int run_target_int(json_object *o, const char *key, int dflt);
 
@@ -231,6 +245,7 @@ run_target_lookup(void *arg, const struct tmpl_ref *ref, const char **value)
 {
 	struct run_exec *x = arg;
 	json_object *v = NULL, *list, *p;
+	const char *name;
 	size_t i, n;
 	int idx;
 
@@ -247,9 +262,9 @@ run_target_lookup(void *arg, const struct tmpl_ref *ref, const char **value)
 			n = json_object_array_length(list);
 			for (i = 0; i < n && v == NULL; i++) {
 				p = json_object_array_get_idx(list, i);
-				if (strcmp(run_target_field(p, "name")
-						   ?: "",
-					   ref->name) == 0)
+				name = run_target_field(p, "name");
+				if (name != NULL &&
+				    strcmp(name, ref->name) == 0)
 					json_object_object_get_ex(p, "default",
 								  &v);
 			}
@@ -374,14 +389,61 @@ run_target_output(void *arg, int stream, const char *data, size_t len)
 	run_log_write(&x->log, stream, data, len);
 }
 
-/* sftp.upload attachments are not served by this engine yet. */
+/* An attachment of the job (sftp.upload), valid until the step ends. */
 static int
 run_target_file(void *arg, const char *name, struct step_file *f)
 {
-	(void)arg;
-	(void)name;
-	(void)f;
-	return -1;
+	struct run_exec *x = arg;
+	PGresult *res;
+	const char *hex;
+	size_t i, n;
+
+	if (run_target_retry(x, &run_target_file_load,
+			     DB_PARAMS(x->run->job_id, name), &res) < 0)
+		return -1;
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return -1;
+	}
+	hex = PQgetvalue(res, 0, 0);
+	n = strlen(hex) / 2;
+	free(x->file);
+	x->file = malloc(n + 1);
+	if (x->file == NULL)
+		abort();
+	for (i = 0; i < n; i++)
+		sscanf(hex + 2 * i, "%2hhx", &x->file[i]);
+	f->content = x->file;
+	f->size = n;
+	snprintf(f->sha256, sizeof(f->sha256), "%s", PQgetvalue(res, 0, 1));
+	PQclear(res);
+	return 0;
+}
+
+/* Keeps a file fetched by sftp.download with the run. */
+static void
+run_target_keep_file(struct run_exec *x, const char *rowid,
+		     const struct step_call *c)
+{
+	static const char digits[] = "0123456789abcdef";
+	char size[32], *hex;
+	size_t i;
+
+	hex = malloc(c->file.len * 2 + 1);
+	if (hex == NULL)
+		abort();
+	for (i = 0; i < c->file.len; i++) {
+		hex[2 * i] = digits[(unsigned char)c->file.data[i] >> 4];
+		hex[2 * i + 1] = digits[(unsigned char)c->file.data[i] & 15];
+	}
+	hex[2 * c->file.len] = '\0';
+	snprintf(size, sizeof(size), "%zu", c->file.len);
+	run_target_retry(x, &run_target_file_store,
+			 DB_PARAMS(x->run->id, rowid,
+				   c->file_path[0] ? c->file_path : "(unknown)",
+				   size, hex),
+			 NULL);
+	free(hex);
 }
 
 /* One attempt of a step: a run_steps row from start to end. */
@@ -455,8 +517,10 @@ run_target_attempt(struct run_exec *x, json_object *step, int idx,
 	else if (fn == NULL)
 		snprintf(c.error, sizeof(c.error),
 			 "step type %s not supported by this worker", type);
-	else if ((c.inputs = run_target_render(x, step, t, c.error,
-					       sizeof(c.error))) != NULL)
+	else
+		c.inputs = run_target_render(x, step, t, c.error,
+					     sizeof(c.error));
+	if (c.inputs != NULL)
 		o = fn(&c);
 	if (o == STEP_CANCELED && r->timed_out)
 		o = STEP_TIMED_OUT;
@@ -516,9 +580,13 @@ run_target_attempt(struct run_exec *x, json_object *step, int idx,
 				   err.data ? err.data : "", ot, et, outputs,
 				   emsg.len ? emsg.data : NULL),
 			 NULL);
+	if (o == STEP_SUCCEEDED && c.file.data != NULL)
+		run_target_keep_file(x, rowid, &c);
 	buf_cleanup(&out);
 	buf_cleanup(&err);
 	buf_cleanup(&emsg);
+	free(x->file);
+	x->file = NULL;
 	json_object_put(c.inputs);
 	step_call_cleanup(&c);
 	free(rowid);

@@ -42,7 +42,8 @@ step_call_init(struct step_call *c)
 	c->out_truncated = 0;
 	c->err_truncated = 0;
 	c->outputs = NULL;
-	buf_init(&c->file, 0);
+	/* sftp.download enforces its own max_bytes (at most 100 MiB). */
+	buf_init(&c->file, (size_t)100 * 1024 * 1024);
 	c->file_path[0] = '\0';
 	c->error[0] = '\0';
 }

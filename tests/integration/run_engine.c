@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "seal.h"
 #include "tests/lib/tap.h"
 #include "tests/lib/tc.h"
 
@@ -23,6 +24,35 @@ static const char *run_steps(const char *run);
 static double now_s(void);
 static const char *lost_run(const char *job, const char *owner,
 			    const char *max_attempts);
+static const char *secret_run(const char *job, const char *bind_to);
+
+/* A run with secret parameters sealed as the API seals them, bound to
+ * "run:<bind_to>" (its own id unless bind_to is given). */
+static const char *
+secret_run(const char *job, const char *bind_to)
+{
+	const char *id = tc_db_value("SELECT gen_random_uuid()::text", NULL);
+	const char *plain = "{\"token\": \"s3cret-value\"}";
+	char aad[64], *hex;
+	unsigned char *blob;
+	size_t n, i;
+
+	snprintf(aad, sizeof(aad), "run:%s", bind_to ? bind_to : id);
+	blob = seal_encrypt(aad, strlen(aad), plain, strlen(plain), &n);
+	if (blob == NULL)
+		BAIL_OUT("cannot seal: no public key");
+	hex = malloc(n * 2 + 1);
+	for (i = 0; i < n; i++)
+		sprintf(hex + 2 * i, "%02x", blob[i]);
+	free(blob);
+	id = tc_db_value("SELECT automation.run_create($1::uuid, $2, '{}', "
+			 "decode($3, 'hex'), 'run:' || $1, $4::int, NULL, "
+			 "'api', NULL, NULL, NULL, NULL, NULL)",
+			 id, job, hex, tc_printf("%d", seal_current_version()),
+			 NULL);
+	free(hex);
+	return id;
+}
 
 /* A run that a worker (owner) claimed and then died holding: running,
  * its lease expired a minute ago. */
@@ -138,6 +168,42 @@ main(void)
 			   "AND type IN ('run', 'run.target', 'run.step')",
 			   run, NULL),
 	       ">=", 4, "events were emitted for the run, target and step");
+
+	/* Secret parameters are opened by the worker only; a blob bound to
+	 * another run cannot be. */
+	if (seal_load_public(tc_printf("%s/keys/secrets",
+				       tc_env("OC_TEST_VAR"))) < 0)
+		BAIL_OUT("no public sealing key in the test stack");
+	job = job_new("{\"parameters\": [{\"name\": \"token\", \"type\": "
+		      "\"secret\"}], \"steps\": [{\"id\": \"s\", \"type\": "
+		      "\"local.sleep\", \"inputs\": {\"seconds\": 0}}]}");
+	run = secret_run(job, NULL);
+	is(run_wait(run, 20), "succeeded", "a run with sealed secrets runs");
+	run = secret_run(job, "00000000-0000-0000-0000-000000000000");
+	is(run_wait(run, 20), "failed", "secrets sealed for another run fail it");
+	like(tc_db_value("SELECT error FROM automation.run_targets WHERE "
+			 "run_id = $1",
+			 run, NULL),
+	     "secret parameters cannot be decrypted", "saying why");
+
+	/* A step type this worker does not have fails its step, cleanly. */
+	job = job_new("{\"steps\": [{\"id\": \"x\", \"type\": "
+		      "\"no.such\"}, {\"id\": \"y\", \"type\": "
+		      "\"ssh.command\", \"inputs\": {\"command\": \"true\"}}], "
+		      "\"start\": \"x\"}");
+	tc_db_exec("UPDATE automation.job_versions SET definition = "
+		   "jsonb_set(definition, '{steps,0,on_failure}', '[\"y\"]') "
+		   "WHERE job_id = $1",
+		   job, NULL);
+	run = run_new(job, NULL);
+	is(run_wait(run, 20), "failed", "an unknown step type fails the run");
+	is(tc_db_value("SELECT string_agg(step_id || ': ' || error, '; ' "
+		       "ORDER BY id) FROM automation.run_steps WHERE run_id = "
+		       "$1",
+		       run, NULL),
+	   "x: unknown step type no.such; y: step type ssh.command needs a "
+	   "target; the run has none",
+	   "each step says why");
 
 	/* Edges: success, failure (a step timing out), always. */
 	job = job_new(
