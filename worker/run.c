@@ -16,6 +16,7 @@
 #include "db.h"
 #include "log.h"
 #include "run.h"
+#include "run_log.h"
 
 #define RUN_FAST_BATCH 500
 #define RUN_TICK_MS 1000 /* lease renewal and cancel checks */
@@ -237,7 +238,7 @@ run_engine_start(int threads)
 {
 	int i;
 
-	if (pipe(re.pipe) < 0)
+	if (pipe(re.pipe) < 0 || run_log_flusher_start() < 0)
 		return -1;
 	fcntl(re.pipe[0], F_SETFL, O_NONBLOCK);
 	fcntl(re.pipe[1], F_SETFL, O_NONBLOCK);
@@ -405,6 +406,7 @@ run_engine_stop(struct db *db)
 	pthread_mutex_unlock(&re.mu);
 	for (i = 0; i < re.nthreads; i++)
 		pthread_join(re.threads[i], NULL);
+	run_log_flusher_stop();
 	free(re.threads);
 	free(re.queue);
 	free(re.held);

@@ -1,7 +1,9 @@
 /* A run target's log: masked, UTF-8 clean, coalesced chunks appended with
  * automation.log_append. */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <time.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -19,7 +21,17 @@ static const struct db_stmt run_log_append = {
 static const char *const run_log_streams[] = {"", "stdout", "stderr",
 					      "system"};
 
-static void run_log_send(struct run_log *l);
+/* The logs of running targets, for the flusher. */
+static pthread_mutex_t run_log_list_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct run_log *run_log_list;
+static pthread_t run_log_flusher;
+static volatile int run_log_flusher_run;
+
+static void run_log_send(struct run_log *l, struct db *db, int tries);
+static void run_log_write_locked(struct run_log *l, int stream,
+				 const char *data, size_t n);
+static void run_log_flush_locked(struct run_log *l);
+static void *run_log_flusher_main(void *arg);
 static size_t run_log_utf8_len(const unsigned char *s, size_t n);
 
 void
@@ -36,6 +48,11 @@ run_log_init(struct run_log *l, struct db *db, const char *run_id,
 		mask_stream_init(&l->ms[i], m);
 	buf_init(&l->chunk, (size_t)RUN_LOG_CHUNK * 4);
 	l->stream = 0;
+	pthread_mutex_init(&l->mu, NULL);
+	pthread_mutex_lock(&run_log_list_mu);
+	l->next = run_log_list;
+	run_log_list = l;
+	pthread_mutex_unlock(&run_log_list_mu);
 }
 
 /* Length of the valid UTF-8 sequence at s (1..4), or 0. */
@@ -89,8 +106,11 @@ run_log_text(const char *s, size_t n, struct buf *out)
 	buf_append(out, s + run, n - run);
 }
 
+/* Sends the chunk over db (the target's, or the flusher's, which tries
+ * once and leaves the chunk to the target's thread when that fails);
+ * l->mu held. */
 static void
-run_log_send(struct run_log *l)
+run_log_send(struct run_log *l, struct db *db, int max_tries)
 {
 	struct buf clean;
 	PGresult *res;
@@ -102,8 +122,8 @@ run_log_send(struct run_log *l)
 	run_log_text(l->chunk.data, l->chunk.len, &clean);
 	/* A database restart: keep trying for a while, the lease still
 	 * holds the run. */
-	for (tries = 0; tries < 30; tries++) {
-		res = db_exec(l->db, &run_log_append,
+	for (tries = 0; tries < max_tries; tries++) {
+		res = db_exec(db, &run_log_append,
 			      DB_PARAMS(l->run_id, l->target_id, l->step_id,
 					run_log_streams[l->stream],
 					clean.data ? clean.data : ""),
@@ -112,9 +132,13 @@ run_log_send(struct run_log *l)
 			PQclear(res);
 			break;
 		}
+		if (max_tries == 1) {
+			buf_cleanup(&clean);
+			return;
+		}
 		sleep(1);
 	}
-	if (tries == 30)
+	if (tries == max_tries)
 		log_msg(LOG_WARN, NULL, "run %s: a log chunk was lost",
 			l->run_id);
 	buf_cleanup(&clean);
@@ -125,12 +149,23 @@ run_log_send(struct run_log *l)
 void
 run_log_step(struct run_log *l, const char *step_id)
 {
-	run_log_flush(l);
+	pthread_mutex_lock(&l->mu);
+	run_log_flush_locked(l);
 	snprintf(l->step_id, sizeof(l->step_id), "%s", step_id);
+	pthread_mutex_unlock(&l->mu);
 }
 
 void
 run_log_write(struct run_log *l, int stream, const char *data, size_t n)
+{
+	pthread_mutex_lock(&l->mu);
+	run_log_write_locked(l, stream, data, n);
+	pthread_mutex_unlock(&l->mu);
+}
+
+static void
+run_log_write_locked(struct run_log *l, int stream, const char *data,
+		     size_t n)
 {
 	struct buf masked;
 	long long now = run_now_ms();
@@ -141,12 +176,12 @@ run_log_write(struct run_log *l, int stream, const char *data, size_t n)
 	mask_stream_feed(&l->ms[stream - 1], data, n, &masked);
 	if (masked.len > 0) {
 		if (l->stream != stream && l->chunk.len > 0)
-			run_log_send(l);
+			run_log_send(l, l->db, 30);
 		if (l->chunk.len == 0)
 			l->first_ms = now;
 		l->stream = stream;
 		if (buf_append(&l->chunk, masked.data, masked.len) < 0) {
-			run_log_send(l);
+			run_log_send(l, l->db, 30);
 			l->first_ms = now;
 			l->stream = stream;
 			buf_append(&l->chunk, masked.data, masked.len);
@@ -155,7 +190,7 @@ run_log_write(struct run_log *l, int stream, const char *data, size_t n)
 	buf_cleanup(&masked);
 	if (l->chunk.len >= RUN_LOG_CHUNK ||
 	    (l->chunk.len > 0 && now - l->first_ms >= RUN_LOG_DELAY_MS))
-		run_log_send(l);
+		run_log_send(l, l->db, 30);
 }
 
 void
@@ -174,12 +209,22 @@ run_log_system(struct run_log *l, const char *fmt, ...)
 		n = (int)sizeof(line) - 2;
 	line[n++] = '\n';
 	line[n] = '\0';
-	run_log_write(l, 3, line, (size_t)n);
-	run_log_flush(l);
+	pthread_mutex_lock(&l->mu);
+	run_log_write_locked(l, 3, line, (size_t)n);
+	run_log_flush_locked(l);
+	pthread_mutex_unlock(&l->mu);
 }
 
 void
 run_log_flush(struct run_log *l)
+{
+	pthread_mutex_lock(&l->mu);
+	run_log_flush_locked(l);
+	pthread_mutex_unlock(&l->mu);
+}
+
+static void
+run_log_flush_locked(struct run_log *l)
 {
 	struct buf rest;
 	int i;
@@ -190,21 +235,79 @@ run_log_flush(struct run_log *l)
 		mask_stream_init(&l->ms[i], l->ms[i].set);
 		if (rest.len > 0) {
 			if (l->stream != i + 1 && l->chunk.len > 0)
-				run_log_send(l);
+				run_log_send(l, l->db, 30);
 			l->stream = i + 1;
 			buf_append(&l->chunk, rest.data, rest.len);
 		}
 		buf_cleanup(&rest);
 	}
-	run_log_send(l);
+	run_log_send(l, l->db, 30);
 }
 
 void
 run_log_cleanup(struct run_log *l)
 {
+	struct run_log **p;
 	int i;
 
+	pthread_mutex_lock(&run_log_list_mu);
+	for (p = &run_log_list; *p != NULL; p = &(*p)->next)
+		if (*p == l) {
+			*p = l->next;
+			break;
+		}
+	pthread_mutex_unlock(&run_log_list_mu);
+	pthread_mutex_destroy(&l->mu);
 	for (i = 0; i < 3; i++)
 		mask_stream_cleanup(&l->ms[i]);
 	buf_cleanup(&l->chunk);
+}
+
+static void *
+run_log_flusher_main(void *arg)
+{
+	struct db *db = db_new("oc_worker");
+	struct timespec ts = {0, 25 * 1000000L};
+	struct run_log *l;
+	long long now;
+
+	(void)arg;
+	while (run_log_flusher_run) {
+		nanosleep(&ts, NULL);
+		now = run_now_ms();
+		pthread_mutex_lock(&run_log_list_mu);
+		for (l = run_log_list; l != NULL; l = l->next) {
+			/* Busy logs are being written: their thread sends. */
+			if (pthread_mutex_trylock(&l->mu) != 0)
+				continue;
+			if (l->chunk.len > 0 &&
+			    now - l->first_ms >= RUN_LOG_DELAY_MS)
+				run_log_send(l, db, 1);
+			pthread_mutex_unlock(&l->mu);
+		}
+		pthread_mutex_unlock(&run_log_list_mu);
+	}
+	db_free(db);
+	return NULL;
+}
+
+int
+run_log_flusher_start(void)
+{
+	run_log_flusher_run = 1;
+	if (pthread_create(&run_log_flusher, NULL, run_log_flusher_main,
+			   NULL) != 0) {
+		run_log_flusher_run = 0;
+		return -1;
+	}
+	return 0;
+}
+
+void
+run_log_flusher_stop(void)
+{
+	if (!run_log_flusher_run)
+		return;
+	run_log_flusher_run = 0;
+	pthread_join(run_log_flusher, NULL);
 }

@@ -4,6 +4,7 @@
 #ifndef OC_RUN_LOG_H
 #define OC_RUN_LOG_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 #include "buf.h"
@@ -15,6 +16,8 @@ struct db;
 #define RUN_LOG_DELAY_MS 100
 
 struct run_log {
+	pthread_mutex_t mu;	  /* the target's thread and the flusher */
+	struct run_log *next;	  /* in the flusher's list */
 	struct db *db;
 	const char *run_id;
 	const char *target_id; /* run_targets.id */
@@ -38,6 +41,10 @@ void run_log_system(struct run_log *l, const char *fmt, ...)
 /* Writes everything held (end of a step). */
 void run_log_flush(struct run_log *l);
 void run_log_cleanup(struct run_log *l);
+/* The flusher: a thread with its own connection that sends chunks older
+ * than RUN_LOG_DELAY_MS while a step is quiet. */
+int run_log_flusher_start(void);
+void run_log_flusher_stop(void);
 /* Appends s[0..n) to out as valid UTF-8 without NUL bytes (others become
  * '?'); stops at out's cap. */
 void run_log_text(const char *s, size_t n, struct buf *out);

@@ -90,6 +90,7 @@ struct run_exec {
 	char port[16];
 	struct run_result results[RUN_GRAPH_MAX];
 	unsigned char *file;	 /* the attachment of the current step */
+	char scratch[64];	 /* a number's text for a template */
 	char error[512];
 };
 
@@ -271,10 +272,28 @@ run_target_lookup(void *arg, const struct tmpl_ref *ref, const char **value)
 		}
 		if (v == NULL)
 			return -1;
-		*value = json_object_is_type(v, json_type_string)
-				 ? json_object_get_string(v)
-				 : json_object_to_json_string_ext(
-					   v, JSON_C_TO_STRING_PLAIN);
+		/* The run's objects are shared by its target threads: only
+		 * read them (json-c caches the text of a non-string in the
+		 * object when asked for it). */
+		switch (json_object_get_type(v)) {
+		case json_type_string:
+			*value = json_object_get_string(v);
+			return 0;
+		case json_type_boolean:
+			*value = json_object_get_boolean(v) ? "true" : "false";
+			return 0;
+		case json_type_int:
+			snprintf(x->scratch, sizeof(x->scratch), "%lld",
+				 (long long)json_object_get_int64(v));
+			break;
+		case json_type_double:
+			snprintf(x->scratch, sizeof(x->scratch), "%.17g",
+				 json_object_get_double(v));
+			break;
+		default:
+			return -1;
+		}
+		*value = x->scratch;
 		return 0;
 	case TMPL_TARGET:
 		if (strcmp(ref->name, "host") == 0)
@@ -355,6 +374,13 @@ run_target_render(struct run_exec *x, json_object *step,
 			json_object_object_add(out, d->name, m);
 			json_object_object_foreach(v, key, val)
 			{
+				if (!json_object_is_type(val,
+							 json_type_string)) {
+					snprintf(err, errlen,
+						 "input %s.%s is not a string",
+						 d->name, key);
+					goto fail;
+				}
 				buf_init(&b, RUN_RENDER_MAX);
 				if (tmpl_render(json_object_get_string(val),
 						d->quote, run_target_lookup, x,
@@ -371,8 +397,15 @@ run_target_render(struct run_exec *x, json_object *step,
 				buf_cleanup(&b);
 			}
 		} else {
-			json_object_object_add(out, d->name,
-					       json_object_get(v));
+			/* A copy: reference counts of the shared definition
+			 * are not thread-safe. */
+			m = NULL;
+			if (json_object_deep_copy(v, &m, NULL) < 0) {
+				snprintf(err, errlen, "input %s cannot be read",
+					 d->name);
+				goto fail;
+			}
+			json_object_object_add(out, d->name, m);
 		}
 	}
 	return out;
