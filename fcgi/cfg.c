@@ -124,6 +124,14 @@ cfg_load(const char *component)
 		      &cfg.worker_threads);
 	rc |= cfg_int("OPSCONDUCTOR_LEASE_SECONDS", 30, 5, 3600, &cfg.lease_s);
 	rc |= cfg_int("OPSCONDUCTOR_POLL_SECONDS", 5, 1, 3600, &cfg.poll_s);
+	rc |= cfg_int("OPSCONDUCTOR_EVENTS_HEARTBEAT_SECONDS", 15, 1, 3600,
+		      &cfg.events_heartbeat_s);
+	rc |= cfg_int("OPSCONDUCTOR_EVENTS_MAX_STREAMS", 1000, 1, 100000,
+		      &cfg.events_max_streams);
+	rc |= cfg_int("OPSCONDUCTOR_EVENTS_QUEUE_KIB", 4096, 64, 1 << 20,
+		      &cfg.events_queue_kib);
+	rc |= cfg_int("OPSCONDUCTOR_EVENTS_RETENTION_DAYS", 7, 1, 3650,
+		      &cfg.events_retention_days);
 	if (rc == 0 && cfg.login_lock_after < cfg.login_backoff_after) {
 		fprintf(stderr, "configuration: OPSCONDUCTOR_LOGIN_LOCK_AFTER "
 				"must not be below "

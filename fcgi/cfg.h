@@ -36,6 +36,17 @@ struct cfg {
 	int lease_s;              /* OPSCONDUCTOR_LEASE_SECONDS (30) */
 	int poll_s;               /* OPSCONDUCTOR_POLL_SECONDS (5): fallback
 				   * when a NOTIFY is missed */
+	/* events */
+	int events_heartbeat_s;   /* OPSCONDUCTOR_EVENTS_HEARTBEAT_SECONDS
+				   * (15): ": hb" comment on an idle stream,
+				   * and how often credentials are checked
+				   * again */
+	int events_max_streams;   /* OPSCONDUCTOR_EVENTS_MAX_STREAMS (1000) */
+	int events_queue_kib;     /* OPSCONDUCTOR_EVENTS_QUEUE_KIB (4096):
+				   * a stream whose unsent events pass this
+				   * is dropped (slow client) */
+	int events_retention_days; /* OPSCONDUCTOR_EVENTS_RETENTION_DAYS (7):
+				    * older events are deleted (worker) */
 	/* derived paths under var_dir */
 	const char *jwt_signing_key; /* keys/jwt-signing.pem (identity only) */
 	const char *jwt_verify_key;  /* keys/jwt-verify.pem */

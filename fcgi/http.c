@@ -37,7 +37,6 @@ static int http_handle(struct req *r, const struct http_ctx *ctx,
 		       FCGX_Request *fr, size_t *route_idx);
 static void http_respond(struct req *r, FCGX_Request *fr);
 static void http_access_log(const struct req *r, double dur_ms);
-static void http_process(const struct http_ctx *ctx, FCGX_Request *fr);
 static void http_on_term(int sig);
 
 static double
@@ -279,7 +278,7 @@ http_access_log(const struct req *r, double dur_ms)
 	json_object_put(o);
 }
 
-static void
+int
 http_process(const struct http_ctx *ctx, FCGX_Request *fr)
 {
 	struct req r;
@@ -287,6 +286,7 @@ http_process(const struct http_ctx *ctx, FCGX_Request *fr)
 	size_t route_idx;
 	const char *uri;
 	char idbuf[40];
+	int taken = 0;
 
 	memset(&r, 0, sizeof(r));
 	r.arena = ctx->arena;
@@ -314,14 +314,19 @@ http_process(const struct http_ctx *ctx, FCGX_Request *fr)
 	}
 
 	http_handle(&r, ctx, fr, &route_idx);
+	if (r.problem == NULL && r.status == 200 && r.takeover != NULL &&
+	    ctx->takeover != NULL)
+		taken = ctx->takeover(&r, fr) == 0;
 	if (r.status >= 500)
 		log_msg(LOG_ERROR, r.req_id, "answered %d to %s %s", r.status,
 			r.method ? r.method : "-",
 			r.route ? r.route->pattern : "-");
-	http_respond(&r, fr);
+	if (!taken)
+		http_respond(&r, fr);
 	http_access_log(&r, http_now_ms() - t0);
 	metrics_observe(route_idx, r.status, http_now_ms() - t0);
 	arena_reset(ctx->arena);
+	return taken;
 }
 
 /* SIGTERM: an idle worker leaves at once; a busy one has the signal
@@ -368,8 +373,8 @@ http_serve(struct http_ctx *ctx, int listen_fd)
 			log_msg(LOG_WARN, NULL, "accept failed (%d)", rc);
 			continue;
 		}
-		http_process(ctx, &fr);
-		FCGX_Finish_r(&fr);
+		if (http_process(ctx, &fr) == 0)
+			FCGX_Finish_r(&fr);
 	}
 }
 

@@ -35,7 +35,6 @@ static size_t pool_nroutes;
 static int pool_fd = -1;
 static sigset_t pool_sigs;
 
-static int pool_routes_build(const struct pool_def *def);
 static pid_t pool_spawn(void);
 static void pool_child_main(void) __attribute__((noreturn));
 static void pool_beat(struct db *db, const struct pool_child *kids, int n);
@@ -43,8 +42,7 @@ static void pool_reap(struct db *db, struct pool_child *kids, int n,
 		      int respawn);
 static void pool_drain(struct db *db, struct pool_child *kids, int n);
 
-/* The domain's routes plus the built-ins every pool answers. */
-static int
+int
 pool_routes_build(const struct pool_def *def)
 {
 	char *metrics_path;
@@ -90,6 +88,7 @@ pool_child_main(void)
 		_exit(2);
 	if (pool_def->child_init != NULL && pool_def->child_init() < 0)
 		_exit(2);
+	memset(&ctx, 0, sizeof(ctx));
 	ctx.routes = pool_routes;
 	ctx.nroutes = pool_nroutes;
 	ctx.arena = arena_new(16384);
@@ -190,6 +189,13 @@ pool_drain(struct db *db, struct pool_child *kids, int n)
 			waitpid(kids[i].pid, NULL, 0);
 			component_stop(db, kids[i].pid);
 		}
+}
+
+const struct route *
+pool_routes_get(size_t *n)
+{
+	*n = pool_nroutes;
+	return pool_routes;
 }
 
 int

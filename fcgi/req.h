@@ -68,6 +68,9 @@ struct req {
 	json_object *problem;   /* set by problem(): sent instead of out */
 	struct header *headers; /* extra response headers */
 	const char *sqlstate;   /* SQLSTATE of the last failed query */
+	void *takeover;         /* set by a handler that keeps the
+				 * connection (server-sent events); see
+				 * http_ctx.takeover */
 };
 
 /* Path parameter, query parameter or FastCGI parameter; NULL if absent. */

@@ -400,7 +400,8 @@ valid_query_or_problem(struct req *r, const struct field *fields)
 					       : "Unknown query parameter%.0s.",
 				       key),
 			       -1;
-		for (i = 0; i < r->nquery; i++)
+		for (i = 0; i < r->nquery && !(f->flags & FIELD_REPEATABLE);
+		     i++)
 			if (strcmp(r->query[i].key, key) == 0)
 				return problem(r, PROBLEM_BAD_REQUEST,
 					       "Query parameter \"%s\" is given "

@@ -20,6 +20,8 @@ enum field_type {
 
 #define FIELD_REQUIRED 0x1 /* must be present */
 #define FIELD_NULLABLE 0x2 /* JSON null accepted */
+#define FIELD_REPEATABLE 0x4 /* query only: may be given more than once
+			      * (read back by walking r->query) */
 
 /* One allowed field of a body or query. A table ends with {NULL}. */
 struct field {

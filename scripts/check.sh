@@ -84,6 +84,9 @@ export OPSCONDUCTOR_LOG_LEVEL=${OC_CHECK_LOG_LEVEL:-info}
 export OPSCONDUCTOR_LOGIN_RATE=50 OPSCONDUCTOR_LOGIN_BURST=100
 # Short worker leases so that lease-expiry tests take seconds, not a minute.
 export OPSCONDUCTOR_LEASE_SECONDS=10
+# A one-second events heartbeat (and credential re-check) so that
+# tests/integration/events.c need not wait 15 s.
+export OPSCONDUCTOR_EVENTS_HEARTBEAT_SECONDS=1
 
 echo "check: starting a stack in $tmp (https $https_port, http $http_port)"
 if ! stack start >"$tmp/start.log" 2>&1; then

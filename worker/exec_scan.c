@@ -50,9 +50,9 @@ static const struct db_stmt exec_scan_result = {
 	7};
 static const struct db_stmt exec_scan_notify = {
 	"exec_scan_notify",
-	"SELECT pg_notify('oc_events', json_build_object('type', "
-	"'discovery.progress', 'scan_id', $1::text, 'done', $2::bigint, "
-	"'total', $3::bigint, 'found', $4::bigint)::text)",
+	"SELECT core.event_emit('scan', NULL, 'viewer', jsonb_build_object("
+	"'scan_id', $1::text, 'done', $2::bigint, 'total', $3::bigint, "
+	"'found', $4::bigint))",
 	4};
 
 static void exec_scan_on_progress(void *arg, uint64_t done, uint64_t total);

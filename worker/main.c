@@ -13,6 +13,7 @@
 #include "cfg.h"
 #include "component.h"
 #include "db.h"
+#include "evprune.h"
 #include "exec.h"
 #include "log.h"
 #include "run.h"
@@ -151,6 +152,7 @@ main(int argc, char **argv)
 	struct task **claimed;
 	struct db *db;
 	time_t now, next_beat = 0, next_renew = 0, next_recover = 0;
+	time_t next_prune = 0;
 	int i, n, free_slots, wait_ms, listening = 0;
 
 	(void)argv;
@@ -207,6 +209,10 @@ main(int argc, char **argv)
 		if (now >= next_recover) {
 			task_recover(db);
 			next_recover = now + (cfg.lease_s + 1) / 2;
+		}
+		if (now >= next_prune) {
+			evprune_run(db);
+			next_prune = now + 600;
 		}
 		/* Runs of jobs: claims, leases, cancels, timeouts. */
 		run_engine_tick(db);

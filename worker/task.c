@@ -59,8 +59,8 @@ static const struct db_stmt task_recover_stmt = {
 	0};
 static const struct db_stmt task_notify_stmt = {
 	"task_notify",
-	"SELECT pg_notify('oc_events', json_build_object('type', 'task', "
-	"'id', $1::text, 'kind', $2::text, 'state', $3::text)::text)",
+	"SELECT core.event_emit('task', NULL, 'viewer', jsonb_build_object("
+	"'id', $1::text, 'kind', $2::text, 'state', $3::text))",
 	3};
 
 const char *

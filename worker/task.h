@@ -47,7 +47,8 @@ int task_release(struct db *db, const struct task *t);
  * the number recovered or -1. */
 int task_recover(struct db *db);
 void task_free(struct task *t);
-/* Publishes a small event on channel oc_events (best effort). */
+/* Appends a 'task' event to core.events for the events streams (best
+ * effort). */
 void task_notify(struct db *db, const struct task *t, const char *state);
 
 #endif

@@ -1,0 +1,197 @@
+/* Events benchmark driver: opens N server-sent event streams through nginx
+ * subscribed to one run, then appends L log lines to that run in SQL at a
+ * steady rate (each automation.log_append its own transaction, the line
+ * carrying clock_timestamp() in microseconds), and measures for every
+ * stream and line the delay from the commit to the client receiving it.
+ *
+ * Usage: events URL TOKEN CONNINFO RUN_ID STREAMS LINES RATE_PER_S
+ * Prints "OCEVENTS streams=.. lines=.. received=.. p50_ms=.. p99_ms=..". */
+#include <pthread.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "tests/lib/ssec.h"
+
+struct producer {
+	const char *conninfo;
+	const char *run;
+	int lines;
+	int rate;
+	int failed;
+};
+
+static long long events_now_us(void);
+static void *events_produce(void *arg);
+static int events_cmp(const void *a, const void *b);
+
+static long long
+events_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+static void *
+events_produce(void *arg)
+{
+	struct producer *p = arg;
+	const char *params[2];
+	struct timespec next;
+	PGresult *res;
+	PGconn *c = PQconnectdb(p->conninfo);
+	char n[16];
+	long step_ns = 1000000000L / p->rate;
+	int i;
+
+	if (PQstatus(c) != CONNECTION_OK) {
+		fprintf(stderr, "events: %s", PQerrorMessage(c));
+		p->failed = 1;
+		return NULL;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	for (i = 1; i <= p->lines; i++) {
+		snprintf(n, sizeof(n), "%d", i);
+		params[0] = p->run;
+		params[1] = n;
+		res = PQexecParams(
+			c,
+			"SELECT automation.log_append($1::uuid, NULL, 'bench', "
+			"'stdout', 'line ' || $2 || ' ' || (extract(epoch FROM "
+			"clock_timestamp()) * 1000000)::bigint)",
+			2, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+			fprintf(stderr, "events: %s", PQerrorMessage(c));
+			p->failed = 1;
+		}
+		PQclear(res);
+		next.tv_nsec += step_ns;
+		while (next.tv_nsec >= 1000000000L) {
+			next.tv_sec++;
+			next.tv_nsec -= 1000000000L;
+		}
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+	}
+	PQfinish(c);
+	return NULL;
+}
+
+static int
+events_cmp(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct producer prod;
+	struct ssec **s;
+	struct ssec_event ev;
+	struct pollfd *pfd;
+	long long *delay, ts, max;
+	size_t nd = 0, want;
+	pthread_t t;
+	char auth[4096], path[128], src[32];
+	const char *p;
+	double t_end;
+	int streams, lines, i, line, rc, idle;
+
+	if (argc != 8) {
+		fprintf(stderr, "usage: events URL TOKEN CONNINFO RUN STREAMS "
+				"LINES RATE\n");
+		return 2;
+	}
+	streams = atoi(argv[5]);
+	lines = atoi(argv[6]);
+	s = calloc((size_t)streams, sizeof(*s));
+	pfd = calloc((size_t)streams, sizeof(*pfd));
+	want = (size_t)streams * (size_t)lines;
+	delay = calloc(want + 1, sizeof(*delay));
+	if (s == NULL || pfd == NULL || delay == NULL)
+		return 1;
+	snprintf(auth, sizeof(auth), "Bearer %s", argv[2]);
+	snprintf(path, sizeof(path), "/api/v1/events?run=%s", argv[4]);
+	for (i = 0; i < streams; i++) {
+		/* Spread over source addresses like many browsers. */
+		snprintf(src, sizeof(src), "127.0.%d.%d", 200 + i / 250,
+			 1 + i % 250);
+		s[i] = ssec_open(argv[1], src, path, auth, NULL, 0);
+		if (s[i] == NULL || ssec_status(s[i]) != 200) {
+			fprintf(stderr, "events: stream %d did not open (%d)\n",
+				i, s[i] ? ssec_status(s[i]) : 0);
+			return 1;
+		}
+		pfd[i].fd = ssec_fd(s[i]);
+		pfd[i].events = POLLIN;
+		pfd[i].revents = POLLIN; /* the head may have brought data */
+	}
+	prod.conninfo = argv[3];
+	prod.run = argv[4];
+	prod.lines = lines;
+	prod.rate = atoi(argv[7]) > 0 ? atoi(argv[7]) : 200;
+	prod.failed = 0;
+	pthread_create(&t, NULL, events_produce, &prod);
+
+	t_end = 0;
+	for (;;) {
+		idle = 1;
+		for (i = 0; i < streams; i++) {
+			/* Only streams with bytes waiting: no read per stream
+			 * per round. */
+			if (s[i] == NULL || (!(pfd[i].revents & (POLLIN | POLLHUP |
+							       POLLERR)) &&
+					     !ssec_pending(s[i])))
+				continue;
+			pfd[i].revents = 0;
+			while ((rc = ssec_next(s[i], &ev, 0)) == 1) {
+				idle = 0;
+				if (ev.comment || strcmp(ev.type, "run.log") != 0)
+					continue;
+				p = strstr(ev.data, "line ");
+				if (p == NULL ||
+				    sscanf(p, "line %d %lld", &line, &ts) != 2)
+					continue;
+				if (nd < want)
+					delay[nd++] = events_now_us() - ts;
+			}
+			if (rc < 0) {
+				fprintf(stderr, "events: stream %d ended\n", i);
+				ssec_close(s[i]);
+				s[i] = NULL;
+				pfd[i].fd = -1;
+			}
+		}
+		if (nd >= want)
+			break;
+		if (t_end == 0 && !pthread_tryjoin_np(t, NULL))
+			t_end = (double)events_now_us() / 1e3 + 5000;
+		if (t_end != 0 && (double)events_now_us() / 1e3 > t_end)
+			break;
+		if (poll(pfd, (nfds_t)streams, idle ? 50 : 0) < 0)
+			break;
+	}
+	if (t_end == 0)
+		pthread_join(t, NULL);
+	qsort(delay, nd, sizeof(*delay), events_cmp);
+	max = nd ? delay[nd - 1] : 0;
+	printf("OCEVENTS streams=%d lines=%d received=%zu/%zu p50_ms=%.2f "
+	       "p90_ms=%.2f p99_ms=%.2f max_ms=%.2f producer_failed=%d\n",
+	       streams, lines, nd, want,
+	       nd ? delay[nd / 2] / 1e3 : 0.0,
+	       nd ? delay[nd * 9 / 10] / 1e3 : 0.0,
+	       nd ? delay[nd * 99 / 100] / 1e3 : 0.0, max / 1e3,
+	       prod.failed);
+	for (i = 0; i < streams; i++)
+		ssec_close(s[i]);
+	return nd == want && !prod.failed ? 0 : 1;
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Events benchmark: a stack of its own, N server-sent event streams through
+# nginx subscribed to one run while that run gets L log lines appended in
+# SQL at a steady rate; prints the delay from each line's commit to each
+# client receiving it (p50/p90/p99/max over streams x lines).
+#
+# Usage: BUILD=<dir> bench/events.sh   (after make)
+# Knobs: OC_BENCH_EVENTS_STREAMS (200), OC_BENCH_EVENTS_LINES (1000),
+#        OC_BENCH_EVENTS_RATE (200 lines per second).
+set -euo pipefail
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+. "$BENCH_DIR/../scripts/lib.sh"
+
+BUILD_DIR=${BUILD:-build}
+case $BUILD_DIR in
+/*) ;;
+*) BUILD_DIR=$OC_ROOT/$BUILD_DIR ;;
+esac
+STREAMS=${OC_BENCH_EVENTS_STREAMS:-200}
+LINES=${OC_BENCH_EVENTS_LINES:-1000}
+RATE=${OC_BENCH_EVENTS_RATE:-200}
+[ -x "$BUILD_DIR/bin/oc-events" ] || oc_die "$BUILD_DIR/bin/oc-events not built (run make first)"
+
+# The driver is built here: the Makefile does not build bench/*.c.
+driver=$BUILD_DIR/bench/events
+mkdir -p "$BUILD_DIR/bench"
+if [ ! -x "$driver" ] || [ "$BENCH_DIR/events.c" -nt "$driver" ] ||
+	[ "$OC_ROOT/tests/lib/ssec.c" -nt "$driver" ]; then
+	${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror \
+		-I"$OC_ROOT" -I/usr/include/postgresql -o "$driver" \
+		"$BENCH_DIR/events.c" "$OC_ROOT/tests/lib/ssec.c" \
+		-lpq -lssl -lcrypto -lpthread
+fi
+
+while IFS= read -r n; do
+	case $n in OPSCONDUCTOR_*) unset "$n" ;; esac
+done < <(compgen -e)
+tmp=$(mktemp -d /tmp/oc-bench-events.XXXXXX)
+chmod 0755 "$tmp"
+stack() {
+	BUILD=$BUILD_DIR OPSCONDUCTOR_VAR=$tmp/var "$OC_ROOT/scripts/stack.sh" "$@"
+}
+teardown() {
+	local rc=$?
+	trap - EXIT INT TERM
+	stack stop >/dev/null 2>&1 || true
+	if [ "$rc" = 0 ]; then
+		rm -rf "$tmp"
+	else
+		echo "bench: files kept in $tmp" >&2
+	fi
+	exit "$rc"
+}
+trap teardown EXIT
+trap 'exit 130' INT TERM
+
+read -r https_port http_port < <(perl -MIO::Socket::INET -e '
+	my @s = map { IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1",
+		LocalPort => 0, Proto => "tcp") or die "no free port\n" } 1 .. 2;
+	print join(" ", map { $_->sockport } @s), "\n";')
+export OPSCONDUCTOR_HTTPS_PORT=$https_port OPSCONDUCTOR_HTTP_PORT=$http_port
+export OPSCONDUCTOR_API_RATE=1000000 OPSCONDUCTOR_API_BURST=1000000
+export OPSCONDUCTOR_LOGIN_RATE=1000000 OPSCONDUCTOR_LOGIN_BURST=1000000
+OPSCONDUCTOR_ADMIN_PASSWORD=$(openssl rand -base64 48 | tr -dc 'A-Za-z0-9' | cut -c1-24)
+export OPSCONDUCTOR_ADMIN_PASSWORD
+url=https://127.0.0.1:$https_port
+
+echo "bench: starting a stack in $tmp"
+if ! stack start >"$tmp/start.log" 2>&1; then
+	cat "$tmp/start.log" >&2
+	oc_die "the stack did not start"
+fi
+db="host=$tmp/var/run port=5432 dbname=opsconductor user=opsconductor password=$(cat "$tmp/var/keys/db/opsconductor.password")"
+
+token=$(OC_U=admin perl -MJSON::PP -e 'print encode_json({username => $ENV{OC_U},
+		password => $ENV{OPSCONDUCTOR_ADMIN_PASSWORD}})' |
+	curl -sk -X POST -H 'Content-Type: application/json' \
+		--data-binary @- "$url/api/v1/auth/login" |
+	perl -MJSON::PP -e 'local $/; my $j = eval { decode_json(<STDIN>) } || {};
+		print $j->{access_token} // ""')
+[ -n "$token" ] || oc_die "could not log in as admin for a token"
+
+run=$(psql -X -At -v ON_ERROR_STOP=1 -d "$db" <<-'SQL' | tail -n1
+	WITH j AS (INSERT INTO automation.jobs (name) VALUES ('events bench')
+		RETURNING id),
+	v AS (INSERT INTO automation.job_versions (job_id, version, definition)
+		SELECT id, 1, '{"steps": []}' FROM j RETURNING job_id)
+	SELECT job_id FROM v;
+SQL
+)
+run=$(psql -X -At -v ON_ERROR_STOP=1 -d "$db" -c \
+	"SELECT automation.run_create(NULL, '$run', '{}', NULL, NULL, NULL, NULL, 'api', NULL, 'bench', NULL, NULL, NULL)")
+
+echo "bench: $STREAMS streams, $LINES log lines at $RATE/s"
+out=$("$driver" "$url" "$token" "$db" "$run" "$STREAMS" "$LINES" "$RATE")
+printf '%s\n' "$out"
+rss=$(ps -o rss= -p "$(cat "$tmp/var/run/events.pid")" 2>/dev/null || echo '?')
+echo "bench: oc-events RSS ${rss} KiB with the streams closed"
