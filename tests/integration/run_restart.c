@@ -1,6 +1,9 @@
 /* PostgreSQL restarted while runs are in flight, on a stack of this
  * test's own: the worker keeps its steps going, reconnects, records them
- * and finishes every run once; a run queued afterwards is picked up. */
+ * and finishes every run once; a run queued afterwards is picked up.
+ * Then the worker is SIGKILLed mid-run: after the lease a new worker
+ * fails the run ("worker lost") or, with on_worker_lost "retry", runs it
+ * again to the end. */
 #include <netinet/in.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -8,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,6 +32,51 @@ static int run(const char *cmd);
 static const char *as_owner(void);
 static const char *own_value(const char *sql, const char *p1);
 static long long own_count(const char *sql, const char *p1);
+static pid_t worker_start(void);
+static const char *own_wait(const char *run, int seconds);
+
+/* Another oc-worker on the test's stack (lease 10 s). */
+static pid_t
+worker_start(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		setenv("OPSCONDUCTOR_VAR", tc_printf("%s/var", dir), 1);
+		setenv("OPSCONDUCTOR_DATABASE_URL",
+		       tc_printf("host=%s/var/run port=5432 "
+				 "dbname=opsconductor",
+				 dir),
+		       1);
+		setenv("OPSCONDUCTOR_WORKER_THREADS", "4", 1);
+		setenv("OPSCONDUCTOR_LEASE_SECONDS", "10", 1);
+		if (freopen(tc_printf("%s/worker2.log", dir), "w", stderr) ==
+		    NULL)
+			_exit(126);
+		execl(tc_printf("%s/bin/oc-worker", tc_env("OC_TEST_BUILD")),
+		      "oc-worker", (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* The run's state once it has ended (or its last state). */
+static const char *
+own_wait(const char *run, int seconds)
+{
+	const char *st = NULL;
+	int i;
+
+	for (i = 0; i < seconds * 10; i++) {
+		st = own_value("SELECT state FROM automation.runs WHERE id = $1",
+			       run);
+		if (st != NULL && strcmp(st, "queued") != 0 &&
+		    strcmp(st, "running") != 0)
+			return st;
+		usleep(100 * 1000);
+	}
+	return st ? st : "(none)";
+}
 
 static int
 free_port(void)
@@ -129,7 +178,8 @@ own_count(const char *sql, const char *p1)
 int
 main(void)
 {
-	const char *job, *owner, *last, *wpid, *wpid2;
+	const char *job, *owner, *last, *wpid, *wpid2, *lost, *retry;
+	pid_t second;
 	int https, http, i, n;
 	char cmd[4096], *raw;
 
@@ -251,6 +301,60 @@ main(void)
 	free(raw);
 	ok(wpid[0] != '\0' && strcmp(wpid, wpid2) == 0,
 	   "by the same worker process (%s)", wpid);
+
+	/* The worker dies mid-run. */
+	lost = own_value("WITH j AS (INSERT INTO automation.jobs (name) "
+			 "VALUES ('lost') RETURNING id) INSERT INTO "
+			 "automation.job_versions (job_id, version, definition) "
+			 "SELECT id, 1, '{\"steps\": [{\"id\": \"a\", \"type\": "
+			 "\"local.sleep\", \"inputs\": {\"seconds\": 60}}]}' "
+			 "FROM j RETURNING job_id",
+			 NULL);
+	retry = own_value("WITH j AS (INSERT INTO automation.jobs (name) "
+			  "VALUES ('retried') RETURNING id) INSERT INTO "
+			  "automation.job_versions (job_id, version, "
+			  "definition) SELECT id, 1, '{\"on_worker_lost\": "
+			  "\"retry\", \"steps\": [{\"id\": \"a\", \"type\": "
+			  "\"local.sleep\", \"inputs\": {\"seconds\": 3}}]}' "
+			  "FROM j RETURNING job_id",
+			  NULL);
+	lost = own_value("SELECT automation.run_create(NULL, $1::uuid, '{}', "
+			 "NULL, NULL, NULL, NULL, 'api', NULL, NULL, NULL, "
+			 "NULL, NULL)",
+			 lost);
+	retry = own_value("SELECT automation.run_create(NULL, $1::uuid, '{}', "
+			  "NULL, NULL, NULL, NULL, 'api', NULL, NULL, NULL, "
+			  "NULL, NULL)",
+			  retry);
+	for (i = 0; i < 200 && own_count("SELECT count(*) FROM "
+					 "automation.run_steps WHERE run_id IN "
+					 "(SELECT id FROM automation.runs "
+					 "WHERE state = 'running')",
+					 NULL) < 2;
+	     i++)
+		usleep(50 * 1000);
+	ok(atoi(wpid2) > 1 && kill(atoi(wpid2), SIGKILL) == 0,
+	   "the worker is killed with both runs in their step");
+	second = worker_start();
+	ok(second > 0, "another worker starts");
+	is(own_wait(lost, 60), "failed", "the run of the dead worker fails");
+	like(own_value("SELECT error FROM automation.runs WHERE id = $1",
+		       lost),
+	     "worker lost", "with the reason");
+	is(own_value("SELECT string_agg(state || ':' || error, ',') FROM "
+		     "automation.run_steps WHERE run_id = $1",
+		     lost),
+	   "failed:worker lost", "its step is closed too");
+	is(own_wait(retry, 60), "succeeded",
+	   "on_worker_lost retry: run again to the end");
+	is(own_value("SELECT attempts::text FROM automation.runs WHERE id = "
+		     "$1",
+		     retry),
+	   "2", "in a second attempt");
+	if (second > 0) {
+		kill(second, SIGTERM);
+		waitpid(second, NULL, 0);
+	}
 	tc_done();
 	return done_testing();
 }
