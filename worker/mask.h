@@ -35,8 +35,8 @@ void mask_set_cleanup(struct mask_set *m);
 /* Appends s[0..n) to out with secrets masked (one whole text). When
  * truncated is set, a tail that is the start of a secret is masked too
  * (the text was cut inside it). 0, or -1 when out's cap is reached. */
-int mask_text(const struct mask_set *m, const char *s, size_t n,
-	      int truncated, struct buf *out);
+int mask_text(const struct mask_set *m, const char *s, size_t n, int truncated,
+	      struct buf *out);
 
 void mask_stream_init(struct mask_stream *s, const struct mask_set *m);
 /* Appends the masked part of data that can be decided now to out; keeps

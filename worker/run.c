@@ -21,9 +21,8 @@
 #define RUN_FAST_BATCH 500
 #define RUN_TICK_MS 1000 /* lease renewal and cancel checks */
 
-static const char *const run_states[] = {"queued",   "running",
-					 "succeeded", "failed",
-					 "canceled", "timed_out"};
+static const char *const run_states[] = {"queued", "running",  "succeeded",
+					 "failed", "canceled", "timed_out"};
 
 struct run_engine {
 	pthread_mutex_t mu;
@@ -32,13 +31,13 @@ struct run_engine {
 	int nthreads;
 	struct run_target **queue; /* ready to start (FIFO) */
 	int qhead, qlen, qcap;
-	struct run **held;	   /* claimed, not finished */
+	struct run **held; /* claimed, not finished */
 	int nheld, heldcap;
 	int busy;
 	int stopping;
 	int pipe[2];
 	long long next_renew, next_recover;
-	int more;		   /* the last fast claim was full */
+	int more; /* the last fast claim was full */
 };
 
 static struct run_engine re = {.mu = PTHREAD_MUTEX_INITIALIZER,
@@ -115,7 +114,8 @@ run_engine_hold(struct run *r)
 {
 	if (re.nheld == re.heldcap) {
 		re.heldcap = re.heldcap ? re.heldcap * 2 : 64;
-		re.held = realloc(re.held, (size_t)re.heldcap * sizeof(*re.held));
+		re.held =
+		    realloc(re.held, (size_t)re.heldcap * sizeof(*re.held));
 		if (re.held == NULL)
 			abort();
 	}
@@ -173,8 +173,8 @@ run_engine_finish(struct db *db, struct run *r)
 	if (s == RUN_FAILED && r->error[0] == '\0')
 		snprintf(r->error, sizeof(r->error), "%s",
 			 r->ntargets == 1 && r->targets[0].error[0]
-				 ? r->targets[0].error
-				 : "a target failed");
+			     ? r->targets[0].error
+			     : "a target failed");
 	for (tries = 0; tries < 60 && !r->lease_lost; tries++) {
 		stored = run_db_finish(db, r, s);
 		if (stored >= 0)
@@ -290,8 +290,7 @@ run_engine_claim(struct db *db)
 			nslow = -1 - nslow;
 			break;
 		}
-	n = nslow >= 0 ? run_db_claim(db, fast, RUN_FAST_BATCH, cfg.lease_s,
-				      1)
+	n = nslow >= 0 ? run_db_claim(db, fast, RUN_FAST_BATCH, cfg.lease_s, 1)
 		       : -1;
 	if (n > 0 && run_db_finish_fast(db, fast, n) < 0)
 		n = -1;

@@ -28,7 +28,7 @@ struct run_target {
 	char id[37];
 	char target_id[37]; /* "" for the local pseudo-target */
 	char name[132];
-	int finished;	    /* already final (an earlier attempt) */
+	int finished; /* already final (an earlier attempt) */
 	enum run_state outcome;
 	char error[512];
 };
@@ -36,20 +36,20 @@ struct run_target {
 struct run {
 	char id[37];
 	char job_id[37];
-	json_object *def;     /* the job version's definition, owned */
-	json_object *params;  /* non-secret values, owned */
-	json_object *secrets; /* opened secret values, owned, or NULL */
+	json_object *def;	/* the job version's definition, owned */
+	json_object *params;	/* non-secret values, owned */
+	json_object *secrets;	/* opened secret values, owned, or NULL */
 	char secret_error[256]; /* why the secrets could not be opened */
 	int attempts;
-	volatile int cancel;  /* executors stop: canceled, timed out or the
-			       * lease was lost */
+	volatile int cancel; /* executors stop: canceled, timed out or the
+			      * lease was lost */
 	volatile int canceled, timed_out, lease_lost;
 	long long deadline_ms; /* CLOCK_MONOTONIC ms of the run timeout */
 	struct run_target *targets;
 	int ntargets;
-	int next;	  /* next target to start */
-	int active;	  /* targets running now */
-	int done;	  /* targets finished */
+	int next;   /* next target to start */
+	int active; /* targets running now */
+	int done;   /* targets finished */
 	int max_parallel;
 	char error[512];
 };

@@ -70,8 +70,8 @@ run_graph_follow(json_object *def, int step, int succeeded,
 		n = json_object_array_length(list);
 		for (i = 0; i < n; i++) {
 			to = run_graph_find(
-				def, json_object_get_string(
-					     json_object_array_get_idx(list, i)));
+			    def, json_object_get_string(
+				     json_object_array_get_idx(list, i)));
 			if (to >= 0 && to < RUN_GRAPH_MAX && !w->reached[to] &&
 			    w->nqueue < RUN_GRAPH_MAX) {
 				w->reached[to] = 1;
@@ -108,7 +108,8 @@ run_graph_success_path(json_object *def, int *order, int max)
 	int s, n = 0;
 
 	run_graph_walk_init(&w, def);
-	while ((s = run_graph_walk_next(&w)) >= 0 && n < max) {
+	for (s = run_graph_walk_next(&w); s >= 0 && n < max;
+	     s = run_graph_walk_next(&w)) {
 		order[n++] = s;
 		run_graph_follow(def, s, 1, &w);
 	}

@@ -13,13 +13,12 @@
 #include "run_log.h"
 
 static const struct db_stmt run_log_append = {
-	"run_log_append",
-	"SELECT automation.log_append($1::uuid, $2::uuid, nullif($3, ''), "
-	"$4, $5)",
-	5};
+    "run_log_append",
+    "SELECT automation.log_append($1::uuid, $2::uuid, nullif($3, ''), "
+    "$4, $5)",
+    5};
 
-static const char *const run_log_streams[] = {"", "stdout", "stderr",
-					      "system"};
+static const char *const run_log_streams[] = {"", "stdout", "stderr", "system"};
 
 /* The logs of running targets, for the flusher. */
 static pthread_mutex_t run_log_list_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -76,11 +75,11 @@ run_log_utf8_len(const unsigned char *s, size_t n)
 	for (i = 1; i < len; i++)
 		if ((s[i] & 0xc0) != 0x80)
 			return 0;
-	if (len == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) ||
-			 (s[0] == 0xed && s[1] >= 0xa0)))
+	if (len == 3 &&
+	    ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0)))
 		return 0;
-	if (len == 4 && ((s[0] == 0xf0 && s[1] < 0x90) ||
-			 (s[0] == 0xf4 && s[1] >= 0x90)))
+	if (len == 4 &&
+	    ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90)))
 		return 0;
 	return len;
 }
@@ -164,8 +163,7 @@ run_log_write(struct run_log *l, int stream, const char *data, size_t n)
 }
 
 static void
-run_log_write_locked(struct run_log *l, int stream, const char *data,
-		     size_t n)
+run_log_write_locked(struct run_log *l, int stream, const char *data, size_t n)
 {
 	struct buf masked;
 	long long now = run_now_ms();

@@ -16,16 +16,16 @@ struct db;
 #define RUN_LOG_DELAY_MS 100
 
 struct run_log {
-	pthread_mutex_t mu;	  /* the target's thread and the flusher */
-	struct run_log *next;	  /* in the flusher's list */
+	pthread_mutex_t mu;   /* the target's thread and the flusher */
+	struct run_log *next; /* in the flusher's list */
 	struct db *db;
 	const char *run_id;
 	const char *target_id; /* run_targets.id */
 	char step_id[72];
 	struct mask_stream ms[3]; /* stdout, stderr, system */
 	struct buf chunk;
-	int stream;		  /* of the chunk: 1, 2, 3 */
-	long long first_ms;	  /* when its first byte arrived */
+	int stream;	    /* of the chunk: 1, 2, 3 */
+	long long first_ms; /* when its first byte arrived */
 };
 
 void run_log_init(struct run_log *l, struct db *db, const char *run_id,
@@ -33,11 +33,10 @@ void run_log_init(struct run_log *l, struct db *db, const char *run_id,
 /* The step the next output belongs to ("" for none). */
 void run_log_step(struct run_log *l, const char *step_id);
 /* Output of a stream (1 stdout, 2 stderr, 3 system). */
-void run_log_write(struct run_log *l, int stream, const char *data,
-		   size_t n);
+void run_log_write(struct run_log *l, int stream, const char *data, size_t n);
 /* A system line (a newline is added). */
 void run_log_system(struct run_log *l, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 /* Writes everything held (end of a step). */
 void run_log_flush(struct run_log *l);
 void run_log_cleanup(struct run_log *l);

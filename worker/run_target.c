@@ -26,48 +26,48 @@
 #define RUN_RENDER_MAX ((size_t)1 << 20)
 
 static const struct db_stmt run_target_load = {
-	"run_target_load",
-	"SELECT t.name, t.host, t.port, t.os, t.protocol, t.winrm_https, "
-	"t.winrm_auth, t.winrm_verify_tls, coalesce(t.ssh_user, c.username), "
-	"t.ssh_host_key, c.id, c.domain, encode(c.secret, 'hex'), t.enabled "
-	"FROM assets.targets t LEFT JOIN assets.credentials c ON c.id = "
-	"t.credential_id WHERE t.id = $1::uuid",
-	1};
+    "run_target_load",
+    "SELECT t.name, t.host, t.port, t.os, t.protocol, t.winrm_https, "
+    "t.winrm_auth, t.winrm_verify_tls, coalesce(t.ssh_user, c.username), "
+    "t.ssh_host_key, c.id, c.domain, encode(c.secret, 'hex'), t.enabled "
+    "FROM assets.targets t LEFT JOIN assets.credentials c ON c.id = "
+    "t.credential_id WHERE t.id = $1::uuid",
+    1};
 static const struct db_stmt run_target_state = {
-	"run_target_state",
-	"UPDATE automation.run_targets SET state = $2, error = $3, "
-	"started_at = CASE WHEN $2 = 'running' THEN clock_timestamp() ELSE "
-	"coalesce(started_at, clock_timestamp()) END, finished_at = CASE "
-	"WHEN $2 = 'running' THEN NULL ELSE clock_timestamp() END "
-	"WHERE id = $1::uuid",
-	3};
+    "run_target_state",
+    "UPDATE automation.run_targets SET state = $2, error = $3, "
+    "started_at = CASE WHEN $2 = 'running' THEN clock_timestamp() ELSE "
+    "coalesce(started_at, clock_timestamp()) END, finished_at = CASE "
+    "WHEN $2 = 'running' THEN NULL ELSE clock_timestamp() END "
+    "WHERE id = $1::uuid",
+    3};
 static const struct db_stmt run_target_step_start = {
-	"run_target_step_start",
-	"WITH t AS (UPDATE automation.run_targets SET state = 'running', "
-	"started_at = clock_timestamp() WHERE id = $2::uuid AND state = "
-	"'queued') INSERT INTO automation.run_steps (run_id, run_target_id, "
-	"step_id, step_type, attempt) VALUES ($1::uuid, $2::uuid, $3, $4, "
-	"$5::int) RETURNING id",
-	5};
+    "run_target_step_start",
+    "WITH t AS (UPDATE automation.run_targets SET state = 'running', "
+    "started_at = clock_timestamp() WHERE id = $2::uuid AND state = "
+    "'queued') INSERT INTO automation.run_steps (run_id, run_target_id, "
+    "step_id, step_type, attempt) VALUES ($1::uuid, $2::uuid, $3, $4, "
+    "$5::int) RETURNING id",
+    5};
 static const struct db_stmt run_target_file_load = {
-	"run_target_file_load",
-	"SELECT encode(content, 'hex'), sha256 FROM automation.job_files "
-	"WHERE job_id = $1::uuid AND name = $2",
-	2};
+    "run_target_file_load",
+    "SELECT encode(content, 'hex'), sha256 FROM automation.job_files "
+    "WHERE job_id = $1::uuid AND name = $2",
+    2};
 static const struct db_stmt run_target_file_store = {
-	"run_target_file_store",
-	"INSERT INTO automation.run_files (run_id, run_step_id, path, size, "
-	"sha256, content) VALUES ($1::uuid, $2::bigint, $3, $4::bigint, "
-	"encode(sha256(decode($5, 'hex')), 'hex'), decode($5, 'hex'))",
-	5};
+    "run_target_file_store",
+    "INSERT INTO automation.run_files (run_id, run_step_id, path, size, "
+    "sha256, content) VALUES ($1::uuid, $2::bigint, $3, $4::bigint, "
+    "encode(sha256(decode($5, 'hex')), 'hex'), decode($5, 'hex'))",
+    5};
 static const struct db_stmt run_target_step_end = {
-	"run_target_step_end",
-	"UPDATE automation.run_steps SET state = $2, exit_code = $3::int, "
-	"exit_signal = nullif($4, ''), stdout = $5, stderr = $6, "
-	"stdout_truncated = $7::boolean, stderr_truncated = $8::boolean, "
-	"outputs = $9::jsonb, error = $10, finished_at = clock_timestamp() "
-	"WHERE id = $1::bigint",
-	10};
+    "run_target_step_end",
+    "UPDATE automation.run_steps SET state = $2, exit_code = $3::int, "
+    "exit_signal = nullif($4, ''), stdout = $5, stderr = $6, "
+    "stdout_truncated = $7::boolean, stderr_truncated = $8::boolean, "
+    "outputs = $9::jsonb, error = $10, finished_at = clock_timestamp() "
+    "WHERE id = $1::bigint",
+    10};
 
 /* What an executed step left for {{ steps.ID.* }}. */
 struct run_result {
@@ -89,8 +89,8 @@ struct run_exec {
 	PGresult *row;		 /* the target's row, owned */
 	char port[16];
 	struct run_result results[RUN_GRAPH_MAX];
-	unsigned char *file;	 /* the attachment of the current step */
-	char scratch[64];	 /* a number's text for a template */
+	unsigned char *file; /* the attachment of the current step */
+	char scratch[64];    /* a number's text for a template */
 	char error[512];
 };
 
@@ -104,9 +104,8 @@ static json_object *run_target_render(struct run_exec *x, json_object *step,
 				      const struct steptype *t, char *err,
 				      size_t errlen);
 static enum step_outcome run_target_step(struct run_exec *x, int idx);
-static enum step_outcome run_target_attempt(struct run_exec *x,
-					    json_object *step, int idx,
-					    int attempt);
+static enum step_outcome
+run_target_attempt(struct run_exec *x, json_object *step, int idx, int attempt);
 static void run_target_output(void *arg, int stream, const char *data,
 			      size_t len);
 static int run_target_file(void *arg, const char *name, struct step_file *f);
@@ -344,8 +343,7 @@ run_target_render(struct run_exec *x, json_object *step,
 		    json_object_is_type(v, json_type_null)) {
 			if (d->dflt != NULL)
 				json_object_object_add(
-					out, d->name,
-					json_tokener_parse(d->dflt));
+				    out, d->name, json_tokener_parse(d->dflt));
 			else if (d->required) {
 				snprintf(err, errlen, "input %s is required",
 					 d->name);
@@ -364,9 +362,9 @@ run_target_render(struct run_exec *x, json_object *step,
 				goto fail;
 			}
 			json_object_object_add(
-				out, d->name,
-				json_object_new_string_len(b.data ? b.data : "",
-							   (int)b.len));
+			    out, d->name,
+			    json_object_new_string_len(b.data ? b.data : "",
+						       (int)b.len));
 			buf_cleanup(&b);
 		} else if (d->templated &&
 			   json_object_is_type(v, json_type_object)) {
@@ -391,9 +389,9 @@ run_target_render(struct run_exec *x, json_object *step,
 					goto fail;
 				}
 				json_object_object_add(
-					m, key,
-					json_object_new_string(b.data ? b.data
-								      : ""));
+				    m, key,
+				    json_object_new_string(b.data ? b.data
+								  : ""));
 				buf_cleanup(&b);
 			}
 		} else {
@@ -481,8 +479,7 @@ run_target_keep_file(struct run_exec *x, const char *rowid,
 
 /* One attempt of a step: a run_steps row from start to end. */
 static enum step_outcome
-run_target_attempt(struct run_exec *x, json_object *step, int idx,
-		   int attempt)
+run_target_attempt(struct run_exec *x, json_object *step, int idx, int attempt)
 {
 	const char *type = run_target_field(step, "type"),
 		   *sid = run_target_field(step, "id");
@@ -499,10 +496,10 @@ run_target_attempt(struct run_exec *x, json_object *step, int idx,
 	int tmo;
 
 	snprintf(att, sizeof(att), "%d", attempt);
-	if (run_target_retry(x, &run_target_step_start,
-			     DB_PARAMS(r->id, x->rt->id, sid, type ? type : "",
-				       att),
-			     &res) < 0)
+	if (run_target_retry(
+		x, &run_target_step_start,
+		DB_PARAMS(r->id, x->rt->id, sid, type ? type : "", att),
+		&res) < 0)
 		return STEP_FAILED;
 	rowid = strdup(PQgetvalue(res, 0, 0));
 	PQclear(res);
@@ -551,8 +548,8 @@ run_target_attempt(struct run_exec *x, json_object *step, int idx,
 		snprintf(c.error, sizeof(c.error),
 			 "step type %s not supported by this worker", type);
 	else
-		c.inputs = run_target_render(x, step, t, c.error,
-					     sizeof(c.error));
+		c.inputs =
+		    run_target_render(x, step, t, c.error, sizeof(c.error));
 	if (c.inputs != NULL)
 		o = fn(&c);
 	if (o == STEP_CANCELED && r->timed_out)
@@ -605,7 +602,7 @@ run_target_attempt(struct run_exec *x, json_object *step, int idx,
 	snprintf(et, sizeof(et), "%s", c.err_truncated ? "true" : "false");
 	if (c.outputs != NULL)
 		outputs = json_object_to_json_string_ext(
-			c.outputs, JSON_C_TO_STRING_PLAIN);
+		    c.outputs, JSON_C_TO_STRING_PLAIN);
 	run_target_retry(x, &run_target_step_end,
 			 DB_PARAMS(rowid, step_outcome_name(o),
 				   c.exit_code >= 0 ? code : NULL,
@@ -644,8 +641,9 @@ run_target_step(struct run_exec *x, int idx)
 		if (o == STEP_SUCCEEDED || o == STEP_CANCELED ||
 		    attempt > retries || x->run->cancel)
 			return o;
-		run_log_system(&x->log, "retrying step %s in %d s (attempt %d "
-				       "of %d)",
+		run_log_system(&x->log,
+			       "retrying step %s in %d s (attempt %d "
+			       "of %d)",
 			       run_target_field(step, "id"), backoff,
 			       attempt + 1, retries + 1);
 		if (run_target_wait(x->run, (long long)backoff * 1000) < 0)
@@ -692,7 +690,8 @@ run_target_exec(struct db *db, struct run_target *rt)
 		failed = 1;
 	} else {
 		run_graph_walk_init(&w, r->def);
-		while ((s = run_graph_walk_next(&w)) >= 0) {
+		for (s = run_graph_walk_next(&w); s >= 0;
+		     s = run_graph_walk_next(&w)) {
 			o = run_target_step(x, s);
 			if (o == STEP_FAILED || o == STEP_TIMED_OUT)
 				failed = 1;

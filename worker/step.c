@@ -12,19 +12,19 @@ struct step_entry {
 /* Every executor built into this worker; a type missing here fails its
  * step with "step type not supported by this worker". */
 static const struct step_entry step_table[] = {
-	{"ssh.command", step_ssh_command},
-	{"ssh.script", step_ssh_script},
-	{"sftp.upload", step_sftp_upload},
-	{"sftp.download", step_sftp_download},
-	{"winrm.powershell", step_winrm_powershell},
-	{"winrm.cmd", step_winrm_cmd},
-	{"http.request", step_http_request},
-	{"local.noop", step_local_noop},
-	{"local.sleep", step_local_sleep},
+    {"ssh.command", step_ssh_command},
+    {"ssh.script", step_ssh_script},
+    {"sftp.upload", step_sftp_upload},
+    {"sftp.download", step_sftp_download},
+    {"winrm.powershell", step_winrm_powershell},
+    {"winrm.cmd", step_winrm_cmd},
+    {"http.request", step_http_request},
+    {"local.noop", step_local_noop},
+    {"local.sleep", step_local_sleep},
 };
 
-static const char *const step_outcomes[] = {"succeeded", "failed",
-					    "timed_out", "canceled"};
+static const char *const step_outcomes[] = {"succeeded", "failed", "timed_out",
+					    "canceled"};
 
 step_fn *
 step_find(const char *type)

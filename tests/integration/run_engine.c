@@ -60,12 +60,12 @@ static const char *
 lost_run(const char *job, const char *owner, const char *max_attempts)
 {
 	return tc_db_value(
-		"INSERT INTO automation.runs (job_id, job_version, job_name, "
-		"state, attempts, max_attempts, lease_owner, lease_expires_at, "
-		"started_at) SELECT id, 1, name, 'running', 1, $2::int, $3, "
-		"now() - interval '1 minute', now() FROM automation.jobs WHERE "
-		"id = $1 RETURNING id",
-		job, max_attempts, owner, NULL);
+	    "INSERT INTO automation.runs (job_id, job_version, job_name, "
+	    "state, attempts, max_attempts, lease_owner, lease_expires_at, "
+	    "started_at) SELECT id, 1, name, 'running', 1, $2::int, $3, "
+	    "now() - interval '1 minute', now() FROM automation.jobs WHERE "
+	    "id = $1 RETURNING id",
+	    job, max_attempts, owner, NULL);
 }
 
 static double
@@ -129,9 +129,9 @@ static const char *
 run_steps(const char *run)
 {
 	const char *s = tc_db_value(
-		"SELECT string_agg(step_id || ':' || state || ':' || attempt, "
-		"' ' ORDER BY id) FROM automation.run_steps WHERE run_id = $1",
-		run, NULL);
+	    "SELECT string_agg(step_id || ':' || state || ':' || attempt, "
+	    "' ' ORDER BY id) FROM automation.run_steps WHERE run_id = $1",
+	    run, NULL);
 
 	return s ? s : "";
 }
@@ -171,8 +171,8 @@ main(void)
 
 	/* Secret parameters are opened by the worker only; a blob bound to
 	 * another run cannot be. */
-	if (seal_load_public(tc_printf("%s/keys/secrets",
-				       tc_env("OC_TEST_VAR"))) < 0)
+	if (seal_load_public(
+		tc_printf("%s/keys/secrets", tc_env("OC_TEST_VAR"))) < 0)
 		BAIL_OUT("no public sealing key in the test stack");
 	job = job_new("{\"parameters\": [{\"name\": \"token\", \"type\": "
 		      "\"secret\"}], \"steps\": [{\"id\": \"s\", \"type\": "
@@ -180,7 +180,8 @@ main(void)
 	run = secret_run(job, NULL);
 	is(run_wait(run, 20), "succeeded", "a run with sealed secrets runs");
 	run = secret_run(job, "00000000-0000-0000-0000-000000000000");
-	is(run_wait(run, 20), "failed", "secrets sealed for another run fail it");
+	is(run_wait(run, 20), "failed",
+	   "secrets sealed for another run fail it");
 	like(tc_db_value("SELECT error FROM automation.run_targets WHERE "
 			 "run_id = $1",
 			 run, NULL),
@@ -207,16 +208,16 @@ main(void)
 
 	/* Edges: success, failure (a step timing out), always. */
 	job = job_new(
-		"{\"start\": \"a\", \"steps\": ["
-		"{\"id\": \"a\", \"type\": \"local.sleep\", \"inputs\": "
-		"{\"seconds\": 0}, \"on_success\": [\"b\"], \"on_failure\": "
-		"[\"never\"]},"
-		"{\"id\": \"b\", \"type\": \"local.sleep\", \"inputs\": "
-		"{\"seconds\": 5}, \"timeout_s\": 1, \"on_success\": "
-		"[\"never\"], \"on_failure\": [\"c\"], \"always\": [\"d\"]},"
-		"{\"id\": \"c\", \"type\": \"local.noop\", \"always\": [\"d\"]},"
-		"{\"id\": \"d\", \"type\": \"local.noop\"},"
-		"{\"id\": \"never\", \"type\": \"local.noop\"}]}");
+	    "{\"start\": \"a\", \"steps\": ["
+	    "{\"id\": \"a\", \"type\": \"local.sleep\", \"inputs\": "
+	    "{\"seconds\": 0}, \"on_success\": [\"b\"], \"on_failure\": "
+	    "[\"never\"]},"
+	    "{\"id\": \"b\", \"type\": \"local.sleep\", \"inputs\": "
+	    "{\"seconds\": 5}, \"timeout_s\": 1, \"on_success\": "
+	    "[\"never\"], \"on_failure\": [\"c\"], \"always\": [\"d\"]},"
+	    "{\"id\": \"c\", \"type\": \"local.noop\", \"always\": [\"d\"]},"
+	    "{\"id\": \"d\", \"type\": \"local.noop\"},"
+	    "{\"id\": \"never\", \"type\": \"local.noop\"}]}");
 	run = run_new(job, NULL);
 	is(run_wait(run, 20), "failed", "a run with a timed-out step fails");
 	is(run_steps(run),
@@ -300,13 +301,12 @@ main(void)
 	tag = tc_name("rtag");
 	for (i = 0; i < 6; i++) {
 		t[i] = tc_db_value(
-			"INSERT INTO assets.targets (name, host, os, protocol, "
-			"port, tags, enabled) VALUES ($1, '127.0.0.1', "
-			"'linux', 'ssh', 22, $2::text[], $3::boolean) "
-			"RETURNING id",
-			tc_name("rt"),
-			i < 2 ? tc_printf("{%s}", tag) : "{}",
-			i == 5 ? "false" : "true", NULL);
+		    "INSERT INTO assets.targets (name, host, os, protocol, "
+		    "port, tags, enabled) VALUES ($1, '127.0.0.1', "
+		    "'linux', 'ssh', 22, $2::text[], $3::boolean) "
+		    "RETURNING id",
+		    tc_name("rt"), i < 2 ? tc_printf("{%s}", tag) : "{}",
+		    i == 5 ? "false" : "true", NULL);
 	}
 	g1 = tc_db_value("INSERT INTO assets.groups (name) VALUES ($1) "
 			 "RETURNING id",
@@ -320,10 +320,10 @@ main(void)
 			 "RETURNING id",
 			 tc_name("rg"), t[3], NULL);
 	job = job_new(tc_printf(
-		"{\"targets\": {\"targets\": [\"%s\", \"%s\"], \"groups\": "
-		"[\"%s\", \"%s\"], \"tags\": [\"%s\"]}, \"steps\": [{\"id\": "
-		"\"n\", \"type\": \"local.noop\"}]}",
-		t[0], t[4], g1, g2, tag));
+	    "{\"targets\": {\"targets\": [\"%s\", \"%s\"], \"groups\": "
+	    "[\"%s\", \"%s\"], \"tags\": [\"%s\"]}, \"steps\": [{\"id\": "
+	    "\"n\", \"type\": \"local.noop\"}]}",
+	    t[0], t[4], g1, g2, tag));
 	run = run_new(job, NULL);
 	is(run_wait(run, 20), "succeeded", "a run over a target selection");
 	is(tc_db_value("SELECT string_agg(x::text, ',' ORDER BY x) FROM "
@@ -342,11 +342,11 @@ main(void)
 
 	/* Targets run in parallel on the worker's threads. */
 	job = job_new(tc_printf(
-		"{\"max_parallel\": 6, \"targets\": {\"tags\": [\"%s\"], "
-		"\"targets\": [\"%s\", \"%s\", \"%s\", \"%s\"]}, \"steps\": "
-		"[{\"id\": \"s\", \"type\": \"local.sleep\", \"inputs\": "
-		"{\"seconds\": 1}}]}",
-		tag, t[0], t[2], t[3], t[4]));
+	    "{\"max_parallel\": 6, \"targets\": {\"tags\": [\"%s\"], "
+	    "\"targets\": [\"%s\", \"%s\", \"%s\", \"%s\"]}, \"steps\": "
+	    "[{\"id\": \"s\", \"type\": \"local.sleep\", \"inputs\": "
+	    "{\"seconds\": 1}}]}",
+	    tag, t[0], t[2], t[3], t[4]));
 	t0 = now_s();
 	run = run_new(job, NULL);
 	is(run_wait(run, 30), "succeeded", "five one-second targets");
@@ -359,8 +359,8 @@ main(void)
 		      "\"local.sleep\", \"inputs\": {\"seconds\": 0}}]}");
 	run = lost_run(job, "worker:gone:1", "1");
 	is(run_wait(run, 30), "failed", "a run of a dead worker fails");
-	like(tc_db_value("SELECT error FROM automation.runs WHERE id = $1",
-			 run, NULL),
+	like(tc_db_value("SELECT error FROM automation.runs WHERE id = $1", run,
+			 NULL),
 	     "worker lost", "with the reason");
 	job = job_new("{\"on_worker_lost\": \"retry\", \"steps\": [{\"id\": "
 		      "\"s\", \"type\": \"local.sleep\", \"inputs\": "

@@ -68,8 +68,8 @@ own_wait(const char *run, int seconds)
 	int i;
 
 	for (i = 0; i < seconds * 10; i++) {
-		st = own_value("SELECT state FROM automation.runs WHERE id = $1",
-			       run);
+		st = own_value(
+		    "SELECT state FROM automation.runs WHERE id = $1", run);
 		if (st != NULL && strcmp(st, "queued") != 0 &&
 		    strcmp(st, "running") != 0)
 			return st;
@@ -303,13 +303,14 @@ main(void)
 	   "by the same worker process (%s)", wpid);
 
 	/* The worker dies mid-run. */
-	lost = own_value("WITH j AS (INSERT INTO automation.jobs (name) "
-			 "VALUES ('lost') RETURNING id) INSERT INTO "
-			 "automation.job_versions (job_id, version, definition) "
-			 "SELECT id, 1, '{\"steps\": [{\"id\": \"a\", \"type\": "
-			 "\"local.sleep\", \"inputs\": {\"seconds\": 60}}]}' "
-			 "FROM j RETURNING job_id",
-			 NULL);
+	lost =
+	    own_value("WITH j AS (INSERT INTO automation.jobs (name) "
+		      "VALUES ('lost') RETURNING id) INSERT INTO "
+		      "automation.job_versions (job_id, version, definition) "
+		      "SELECT id, 1, '{\"steps\": [{\"id\": \"a\", \"type\": "
+		      "\"local.sleep\", \"inputs\": {\"seconds\": 60}}]}' "
+		      "FROM j RETURNING job_id",
+		      NULL);
 	retry = own_value("WITH j AS (INSERT INTO automation.jobs (name) "
 			  "VALUES ('retried') RETURNING id) INSERT INTO "
 			  "automation.job_versions (job_id, version, "
@@ -338,8 +339,7 @@ main(void)
 	second = worker_start();
 	ok(second > 0, "another worker starts");
 	is(own_wait(lost, 60), "failed", "the run of the dead worker fails");
-	like(own_value("SELECT error FROM automation.runs WHERE id = $1",
-		       lost),
+	like(own_value("SELECT error FROM automation.runs WHERE id = $1", lost),
 	     "worker lost", "with the reason");
 	is(own_value("SELECT string_agg(state || ':' || error, ',') FROM "
 		     "automation.run_steps WHERE run_id = $1",

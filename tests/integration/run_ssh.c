@@ -79,25 +79,25 @@ main(void)
 	memset(&info, 0, sizeof(info));
 	if (sshfx_try_login(&fx, &st, &info) != SSH_OK)
 		BAIL_OUT("cannot log in to the fixture");
-	if (seal_load_public(tc_printf("%s/keys/secrets",
-				       tc_env("OC_TEST_VAR"))) < 0)
+	if (seal_load_public(
+		tc_printf("%s/keys/secrets", tc_env("OC_TEST_VAR"))) < 0)
 		BAIL_OUT("no public sealing key in the test stack");
 
 	cred = tc_db_value("SELECT gen_random_uuid()::text", NULL);
-	tc_db_exec("INSERT INTO assets.credentials (id, name, type, username, "
-		   "secret, key_version) VALUES ($1::uuid, $2, 'ssh_password', "
-		   "'oc-test-pw', $3::bytea, $4::int)",
-		   cred, tc_name("rcred"),
-		   seal_hex(tc_printf("credential:%s", cred),
-			    tc_printf("{\"password\":%s}",
-				      tc_quote(fx.password))),
-		   tc_printf("%d", seal_current_version()), NULL);
+	tc_db_exec(
+	    "INSERT INTO assets.credentials (id, name, type, username, "
+	    "secret, key_version) VALUES ($1::uuid, $2, 'ssh_password', "
+	    "'oc-test-pw', $3::bytea, $4::int)",
+	    cred, tc_name("rcred"),
+	    seal_hex(tc_printf("credential:%s", cred),
+		     tc_printf("{\"password\":%s}", tc_quote(fx.password))),
+	    tc_printf("%d", seal_current_version()), NULL);
 	target = tc_db_value(
-		"INSERT INTO assets.targets (name, host, os, protocol, port, "
-		"credential_id, ssh_host_key) VALUES ($1, '127.0.0.1', "
-		"'linux', 'ssh', $2::int, $3::uuid, $4) RETURNING id",
-		tc_name("rssh"), tc_printf("%d", fx.port), cred,
-		info.fingerprint, NULL);
+	    "INSERT INTO assets.targets (name, host, os, protocol, port, "
+	    "credential_id, ssh_host_key) VALUES ($1, '127.0.0.1', "
+	    "'linux', 'ssh', $2::int, $3::uuid, $4) RETURNING id",
+	    tc_name("rssh"), tc_printf("%d", fx.port), cred, info.fingerprint,
+	    NULL);
 
 	/* a: a parameter with shell metacharacters, quoted; the secret and
 	 * the password printed whole and in two pieces. b: a's output and
@@ -125,15 +125,15 @@ main(void)
 		   job, def, NULL);
 	run = tc_db_value("SELECT gen_random_uuid()::text", NULL);
 	run = tc_db_value(
-		"SELECT automation.run_create($1::uuid, $2, $3::jsonb, "
-		"$4::bytea, 'run:' || $1, $5::int, NULL, 'api', NULL, NULL, "
-		"NULL, NULL, NULL)",
-		run, job,
-		tc_printf("{\"who\": \"a'b; rm -rf /tmp/x $(id)\", \"pw\": %s}",
-			  tc_quote(fx.password)),
-		seal_hex(tc_printf("run:%s", run),
-			 tc_printf("{\"token\":%s}", tc_quote(secret))),
-		tc_printf("%d", seal_current_version()), NULL);
+	    "SELECT automation.run_create($1::uuid, $2, $3::jsonb, "
+	    "$4::bytea, 'run:' || $1, $5::int, NULL, 'api', NULL, NULL, "
+	    "NULL, NULL, NULL)",
+	    run, job,
+	    tc_printf("{\"who\": \"a'b; rm -rf /tmp/x $(id)\", \"pw\": %s}",
+		      tc_quote(fx.password)),
+	    seal_hex(tc_printf("run:%s", run),
+		     tc_printf("{\"token\":%s}", tc_quote(secret))),
+	    tc_printf("%d", seal_current_version()), NULL);
 	is(run_wait(run, 60), "succeeded", "a two-step SSH run succeeds");
 	out = tc_db_value("SELECT stdout FROM automation.run_steps WHERE "
 			  "run_id = $1 AND step_id = 'a'",
@@ -155,11 +155,11 @@ main(void)
 		       "run_id = $1 AND (strpos(data, $2) > 0 OR strpos(data, "
 		       "$3) > 0)",
 		       run, secret, fx.password, NULL) == 0 &&
-		   tc_db_count("SELECT count(*) FROM automation.run_steps "
-			       "WHERE run_id = $1 AND (strpos(stdout, $2) > 0 "
-			       "OR strpos(stdout, $3) > 0 OR strpos(stderr, $2) "
-			       "> 0)",
-			       run, secret, fx.password, NULL) == 0,
+	       tc_db_count("SELECT count(*) FROM automation.run_steps "
+			   "WHERE run_id = $1 AND (strpos(stdout, $2) > 0 "
+			   "OR strpos(stdout, $3) > 0 OR strpos(stderr, $2) "
+			   "> 0)",
+			   run, secret, fx.password, NULL) == 0,
 	   "neither secret is stored anywhere");
 	like(tc_db_value("SELECT stdout FROM automation.run_steps WHERE "
 			 "run_id = $1 AND step_id = 'b'",
@@ -173,8 +173,7 @@ main(void)
 			"= $1 AND step_id = 'b'",
 			run, NULL);
 	ok(a != NULL && b != NULL && a[0] != '\0' && strcmp(a, b) == 0,
-	   "both steps used one SSH connection (client port %s)",
-	   a ? a : "?");
+	   "both steps used one SSH connection (client port %s)", a ? a : "?");
 
 	sshfx_stop(&fx);
 	tc_done();
