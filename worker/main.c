@@ -153,7 +153,7 @@ main(int argc, char **argv)
 	struct db *db;
 	time_t now, next_beat = 0, next_renew = 0, next_recover = 0;
 	time_t next_prune = 0;
-	int i, n, free_slots, wait_ms, listening = 0;
+	int i, n, free_slots, wait_ms, listening = 0, listen_pid = 0;
 
 	(void)argv;
 	if (argc > 1) {
@@ -194,8 +194,13 @@ main(int argc, char **argv)
 
 	while (!worker_stop) {
 		now = time(NULL);
-		if (!listening || db_is_down(db))
+		/* LISTEN again on a new session (the connection may have been
+		 * replaced inside a query after a database restart). */
+		if (!listening || db_is_down(db) || db_conn(db) == NULL ||
+		    PQbackendPID(db_conn(db)) != listen_pid) {
 			listening = worker_listen(db) == 0;
+			listen_pid = listening ? PQbackendPID(db_conn(db)) : 0;
+		}
 		if (now >= next_beat) {
 			component_beat(db, "process", getpid());
 			next_beat = now + cfg.heartbeat_s;
