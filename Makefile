@@ -4,6 +4,8 @@
 #   make check   install what tests need, build, run every test under prove
 #   make start / stop / status   the stack in the background
 #   make bench   benchmarks against a started stack
+#   make rotate-secrets   new secret key version, every secret re-sealed
+#                under it (ARGS="--retire" removes unused old versions)
 #   make SAN=1   build with AddressSanitizer and UndefinedBehaviorSanitizer
 
 SHELL := /bin/bash
@@ -92,7 +94,7 @@ TESTS = $(UNIT_SRC:tests/%.c=$(BUILD)/tests/%.t) \
 	$(INTEG_SRC:tests/%.c=$(BUILD)/tests/%.t)
 
 .PHONY: all deps build tests web run start stop status check bench \
-	format format-check clean
+	rotate-secrets format format-check clean
 .DEFAULT_GOAL := all
 
 all: $(PROGRAMS) $(TESTS) $(FIXTURES) web
@@ -116,8 +118,9 @@ $(BUILD)/tests/%.t: $(BUILD)/tests/%.o $(TAP_LIB) $(DOMAIN_LIBS) $(WORKER_LIB) $
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-# The single-page app; until the UI issue lands, web/ holds static files
-# copied as they are.
+# The single-page app: web/ built by npm and Vite into web/dist (npm ci
+# only when node_modules is missing or the lockfile changed; no rebuild
+# when nothing changed).
 web:
 	@scripts/web-build.sh
 
@@ -145,6 +148,9 @@ check: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) SAN=$(SAN) T="$(T)" scripts/check.sh
 
+rotate-secrets: $(BUILD)/bin/oc-worker
+	@BUILD=$(BUILD) scripts/stack.sh rotate-secrets $(ARGS)
+
 bench: DEPS_FOR = bench
 bench: deps
 	@$(MAKE) --no-print-directory all
@@ -157,6 +163,6 @@ format-check:
 	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf build build-san web/dist
+	rm -rf build build-san web/dist web/node_modules/.oc-dist
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# make bench: starts a stack of its own in a temp dir, seeds 10,000 users,
-# runs wrk through nginx against the main read paths and the login, and
-# prints req/s, latency percentiles and the pool processes' memory.
+# make bench: starts a stack of its own in a temp dir, seeds 10,000 users
+# and 10,000 targets, runs wrk through nginx against the main read paths
+# and the login, and prints req/s, latency percentiles and the pool
+# processes' memory; then connection tests against OpenSSH servers
+# (bench/conntest.sh) and discovery against nmap (bench/scan.sh).
 #
 # Usage: BUILD=<dir> bench/run.sh
 # Knobs: OC_BENCH_DURATION (10s), OC_BENCH_CONNECTIONS (64),
 #        OC_BENCH_THREADS (2), OC_BENCH_LOGIN_CONNECTIONS (4),
-#        OC_BENCH_POOL_WORKERS (the stack's default).
+#        OC_BENCH_POOL_WORKERS (the stack's default),
+#        OC_BENCH_WORKER_THREADS (the worker's executor threads; the
+#        stack's default), and those of bench/conntest.sh and scan.sh.
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 . "$BENCH_DIR/../scripts/lib.sh"
@@ -55,6 +59,9 @@ export OPSCONDUCTOR_HTTPS_PORT=$https_port OPSCONDUCTOR_HTTP_PORT=$http_port
 if [ -n "${OC_BENCH_POOL_WORKERS:-}" ]; then
 	export OPSCONDUCTOR_POOL_WORKERS=$OC_BENCH_POOL_WORKERS
 fi
+if [ -n "${OC_BENCH_WORKER_THREADS:-}" ]; then
+	export OPSCONDUCTOR_WORKER_THREADS=$OC_BENCH_WORKER_THREADS
+fi
 # The rate limits would otherwise be what is measured.
 export OPSCONDUCTOR_API_RATE=1000000 OPSCONDUCTOR_API_BURST=1000000
 export OPSCONDUCTOR_LOGIN_RATE=1000000 OPSCONDUCTOR_LOGIN_BURST=1000000
@@ -83,6 +90,22 @@ psql -X -q -v ON_ERROR_STOP=1 -d "$db" -v n="$USERS" <<-'SQL'
 	ANALYZE identity.users;
 SQL
 user_id=$(psql -X -At -d "$db" -c "SELECT id FROM identity.users WHERE username = 'bench05000'")
+TARGETS=10000
+echo "bench: seeding $TARGETS targets"
+psql -X -q -v ON_ERROR_STOP=1 -d "$db" -v n="$TARGETS" <<-'SQL'
+	INSERT INTO assets.targets (name, host, os, protocol, port, tags,
+	                            description)
+	SELECT 'bench-t' || lpad(g::text, 5, '0'),
+	       '10.' || (g / 65536) || '.' || (g / 256 % 256) || '.' || (g % 256),
+	       (ARRAY['linux', 'windows'])[1 + g % 2],
+	       (ARRAY['ssh', 'winrm'])[1 + g % 2],
+	       (ARRAY[22, 5985])[1 + g % 2],
+	       ARRAY['bench', 'rack' || (g % 40)], 'seeded by bench/run.sh'
+	  FROM generate_series(1, :n) AS g
+	ON CONFLICT (name) DO NOTHING;
+	ANALYZE assets.targets;
+SQL
+target_id=$(psql -X -At -d "$db" -c "SELECT id FROM assets.targets WHERE name = 'bench-t05000'")
 
 login_body() {
 	OC_U=$1 perl -MJSON::PP -e 'print encode_json({username => $ENV{OC_U},
@@ -114,6 +137,8 @@ bench() {
 bench "GET /api/v1/health" plain.lua "$CONNS" /api/v1/health
 bench "GET /api/v1/users?limit=50" auth.lua "$CONNS" "/api/v1/users?limit=50"
 bench "GET /api/v1/users/{id}" auth.lua "$CONNS" "/api/v1/users/$user_id"
+bench "GET /api/v1/targets?limit=50" auth.lua "$CONNS" "/api/v1/targets?limit=50"
+bench "GET /api/v1/targets/{id}" auth.lua "$CONNS" "/api/v1/targets/$target_id"
 bench "POST /api/v1/auth/login" login.lua "$LOGIN_CONNS" /api/v1/auth/login
 
 echo
@@ -144,6 +169,18 @@ for pidf in "$tmp"/var/run/*.pid; do
 	done
 done
 
+# Connection tests: the worker against parallel OpenSSH clients.
+echo
+OC_BENCH_URL=$url OC_BENCH_DB=$db OC_BENCH_TMP=$tmp "$BENCH_DIR/conntest.sh"
+
 # Discovery: our scanner against nmap's connect scan on loopback.
 echo
 BUILD=$BUILD_DIR "$BENCH_DIR/scan.sh"
+
+# Schedules: 10,000 due at once with one and three workers; idle CPU.
+echo
+BUILD=$BUILD_DIR "$BENCH_DIR/schedules.sh"
+
+# The web UI: initial JavaScript size and time to interactive.
+echo
+BUILD=$BUILD_DIR "$BENCH_DIR/web.sh"

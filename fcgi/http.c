@@ -102,6 +102,10 @@ static int
 http_read_body(struct req *r, FCGX_Request *fr)
 {
 	const char *cl = req_env(r, "CONTENT_LENGTH");
+	size_t max = (r->route->flags & ROUTE_BODY_LARGE) &&
+				     ROUTE_LARGE_BODY_MAX > cfg.body_max
+			     ? ROUTE_LARGE_BODY_MAX
+			     : cfg.body_max;
 	char *end, *body;
 	long long n = 0;
 	int got;
@@ -113,11 +117,11 @@ http_read_body(struct req *r, FCGX_Request *fr)
 				       "Content-Length is not valid."),
 			       -1;
 	}
-	if ((unsigned long long)n > cfg.body_max)
+	if ((unsigned long long)n > max)
 		return problem(r, PROBLEM_TOO_LARGE,
 			       "The body is %lld bytes; at most %zu are "
 			       "accepted.",
-			       n, cfg.body_max),
+			       n, max),
 		       -1;
 	body = arena_alloc(r->arena, (size_t)n + 1);
 	got = n > 0 ? FCGX_GetStr(body, (int)n, fr->in) : 0;
@@ -207,6 +211,7 @@ http_respond(struct req *r, FCGX_Request *fr)
 {
 	const struct header *h;
 	const char *body = NULL, *type = "application/json";
+	size_t len = 0;
 	int head = strcmp(r->method != NULL ? r->method : "", "HEAD") == 0;
 
 	if (r->problem != NULL) {
@@ -225,16 +230,24 @@ http_respond(struct req *r, FCGX_Request *fr)
 	FCGX_FPrintF(fr->out, "Status: %d %s\r\n", r->status,
 		     http_reason(r->status));
 	if (body != NULL)
+		len = r->text_out == body && r->text_len > 0 ? r->text_len
+							     : strlen(body);
+	if (body != NULL && r->text_out == body && r->text_len > 0)
+		FCGX_FPrintF(fr->out,
+			     "Content-Type: %s\r\n"
+			     "Content-Length: %lu\r\n",
+			     type, (unsigned long)len);
+	else if (body != NULL)
 		FCGX_FPrintF(fr->out,
 			     "Content-Type: %s; charset=utf-8\r\n"
 			     "Content-Length: %lu\r\n",
-			     type, (unsigned long)strlen(body));
+			     type, (unsigned long)len);
 	FCGX_FPrintF(fr->out, "Cache-Control: no-store\r\n");
 	for (h = r->headers; h != NULL; h = h->next)
 		FCGX_FPrintF(fr->out, "%s: %s\r\n", h->name, h->value);
 	FCGX_PutS("\r\n", fr->out);
 	if (body != NULL && !head)
-		FCGX_PutStr(body, (int)strlen(body), fr->out);
+		FCGX_PutStr(body, (int)len, fr->out);
 }
 
 static void

@@ -35,6 +35,8 @@ static const struct {
 	[PROBLEM_UNSUPPORTED_MEDIA] = {415, "unsupported-media-type",
 				       "Unsupported media type"},
 	[PROBLEM_VALIDATION] = {422, "validation", "Invalid input"},
+	[PROBLEM_IDEMPOTENCY_MISMATCH] = {422, "idempotency-key-mismatch",
+					  "Idempotency-Key reused"},
 	[PROBLEM_LOCKED] = {423, "locked", "Locked"},
 	[PROBLEM_PRECONDITION_REQUIRED] = {428, "precondition-required",
 					   "If-Match is required"},

@@ -19,6 +19,8 @@ enum problem_kind {
 	PROBLEM_TOO_LARGE,          /* 413 body over the limit */
 	PROBLEM_UNSUPPORTED_MEDIA,  /* 415 not application/json */
 	PROBLEM_VALIDATION,         /* 422 fields listed in "errors" */
+	PROBLEM_IDEMPOTENCY_MISMATCH, /* 422 Idempotency-Key reused for
+				       * another request */
 	PROBLEM_LOCKED,             /* 423 account locked for a while */
 	PROBLEM_PRECONDITION_REQUIRED, /* 428 If-Match needed */
 	PROBLEM_RATE_LIMITED,       /* 429 slow down (Retry-After) */

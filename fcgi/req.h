@@ -65,6 +65,8 @@ struct req {
 	json_object *out;       /* response body (arena-owned) or NULL */
 	const char *text_out;   /* a non-JSON body instead (arena) */
 	const char *text_type;  /* its Content-Type */
+	size_t text_len;        /* its length when it may hold NUL bytes
+				 * (0: up to the first NUL) */
 	json_object *problem;   /* set by problem(): sent instead of out */
 	struct header *headers; /* extra response headers */
 	const char *sqlstate;   /* SQLSTATE of the last failed query */

@@ -16,6 +16,9 @@ typedef int (*handler_fn)(struct req *r);
 
 #define ROUTE_BODY_OPTIONAL 0x1 /* a body may be absent or empty */
 #define ROUTE_NO_API_KEY 0x2    /* only a person's session may call it */
+#define ROUTE_BODY_LARGE 0x10   /* a body up to ROUTE_LARGE_BODY_MAX
+				 * instead of cfg.body_max (uploads) */
+#define ROUTE_LARGE_BODY_MAX (16u << 20)
 #define ROUTE_RAW_BODY 0x8      /* the handler reads r->raw_body itself
 				 * (CSV import): no JSON parsing or
 				 * content-type check by the runtime */

@@ -108,6 +108,15 @@ export OC_TEST_OUT=$OC_ROOT/tests/out
 export OC_TEST_LOGIN_RATE=$OPSCONDUCTOR_LOGIN_RATE
 export OC_TEST_LOGIN_BURST=$OPSCONDUCTOR_LOGIN_BURST
 mkdir -p "$OC_TEST_OUT"
+# The secrets of this run, for the log check after it: the tests add what
+# they use (tc_secret); the stack's own secrets go in here.
+rm -rf "$OC_TEST_OUT/secrets"
+mkdir -m 0700 "$OC_TEST_OUT/secrets"
+{
+	printf '%s\n' "$OPSCONDUCTOR_ADMIN_PASSWORD"
+	cat "$OPSCONDUCTOR_VAR"/keys/db/*.password 2>/dev/null || true
+	grep -h -v -e '^-----' "$OPSCONDUCTOR_VAR"/keys/secrets/v*.key 2>/dev/null || true
+} >"$OC_TEST_OUT/secrets/stack.txt"
 # Tests that start stacks of their own must not inherit this one's.
 unset OPSCONDUCTOR_VAR OPSCONDUCTOR_HTTPS_PORT OPSCONDUCTOR_HTTP_PORT \
 	OPSCONDUCTOR_PG_PORT OPSCONDUCTOR_ADMIN_PASSWORD OPSCONDUCTOR_ADMIN_USER \
@@ -129,6 +138,8 @@ run_prove() {
 
 mapfile -t unit < <(ls "$BUILD_DIR"/tests/unit/*.t 2>/dev/null || true)
 mapfile -t integ < <(ls "$BUILD_DIR"/tests/integration/*.t 2>/dev/null || true)
+# tests/web/*.t are scripts (the web UI's Vitest and browser tests).
+mapfile -t webt < <(ls "$OC_ROOT"/tests/web/*.t 2>/dev/null || true)
 # `make check T="auth users"` runs only the tests with those names.
 if [ -n "${T:-}" ]; then
 	pick() {
@@ -141,9 +152,11 @@ if [ -n "${T:-}" ]; then
 	}
 	mapfile -t unit < <(pick ${unit[@]+"${unit[@]}"})
 	mapfile -t integ < <(pick ${integ[@]+"${integ[@]}"})
+	mapfile -t webt < <(pick ${webt[@]+"${webt[@]}"})
 fi
 run_prove unit 2 "${unit[@]}"
 run_prove integration "${OC_CHECK_JOBS:-1}" "${integ[@]}"
+run_prove web 1 ${webt[@]+"${webt[@]}"}
 
 # A crash anywhere in the stack fails the run even if every test passed.
 # SIGKILL is what tests send on purpose (and the OOM killer); any other
@@ -153,6 +166,12 @@ crashes=$(grep -H -E 'AddressSanitizer|LeakSanitizer|runtime error:|"msg":"child
 if [ -n "$crashes" ]; then
 	echo "check: FAILED: crashes in the stack's logs:" >&2
 	printf '%s\n' "$crashes" | head -n 40 >&2
+	failed=1
+fi
+# No password, private key or TOTP secret the tests used may be in any log
+# of the stack (pools, worker, nginx, PostgreSQL).
+if ! "$OC_ROOT/scripts/secret-grep.sh" "$OC_TEST_OUT/secrets" \
+	"$STACK_VAR"/log/*.log; then
 	failed=1
 fi
 killed=$(cat "$STACK_VAR"/log/*.log 2>/dev/null |

@@ -9,13 +9,14 @@ set -euo pipefail
 purpose=${1:-run}
 build=(gcc make pkg-config libfcgi-dev libpq-dev libjson-c-dev libjwt-dev
 	libssl-dev libssh2-1-dev libcurl4-openssl-dev libargon2-dev)
-run=("${build[@]}" postgresql openssl curl util-linux procps perl)
+run=("${build[@]}" postgresql openssl curl util-linux procps perl tzdata)
 case $purpose in
 build) want=("${build[@]}") ;;
 run) want=("${run[@]}") ;;
-# Tests also run real OpenSSH servers (tests/fixtures/sshd) with sudo.
-check) want=("${run[@]}" openssh-server sudo) ;;
-bench) want=("${run[@]}" wrk nmap) ;;
+# Tests also run real OpenSSH servers (tests/fixtures/sshd) with sudo,
+# and the web UI's end-to-end tests drive Debian's chromium.
+check) want=("${run[@]}" openssh-server sudo chromium) ;;
+bench) want=("${run[@]}" wrk nmap chromium) ;;
 *)
 	echo "usage: scripts/deps.sh [build|run|check|bench]" >&2
 	exit 2
@@ -30,6 +31,11 @@ missing=()
 for p in "${want[@]}"; do
 	installed "$p" || missing+=("$p")
 done
+# The web UI (web/) is built with Node.js 18 or later and npm; any node
+# on PATH will do (Debian 12's nodejs is 18).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	missing+=(nodejs npm)
+fi
 if [ "$purpose" != build ]; then
 	# Any nginx flavour will do; the light one is enough.
 	have_nginx=0

@@ -4,6 +4,9 @@
 # every FastCGI pool program in $BUILD/bin, and nginx.
 #
 # Usage: BUILD=<dir> scripts/stack.sh {init|start|stop|status|run}
+#        BUILD=<dir> scripts/stack.sh worker-start
+#        BUILD=<dir> scripts/stack.sh rotate-secrets [--batch N | --continue
+#                                     | --retire | --status]
 # Configuration: OPSCONDUCTOR_* environment variables (see README.md).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -392,6 +395,30 @@ cmd_status() {
 	return "$rc"
 }
 
+# Starts the worker of a started stack again (after it died), as start
+# does, with the caller's OPSCONDUCTOR_* settings.
+cmd_worker_start() {
+	load_stack_env
+	[ "$OC_STACK_ENV" = 1 ] || oc_die "no started stack in $OC_VAR"
+	[ -x "$OC_BUILD/bin/oc-worker" ] || oc_die "no $OC_BUILD/bin/oc-worker"
+	svc_prefix
+	oc_svc_env
+	pool_start worker
+	oc_say "worker running, pid $(cat "$OC_VAR/run/worker.pid")"
+}
+
+# Secret key rotation against a started stack: oc-worker rotate-secrets
+# as the service user (it owns the key files), without a restart.
+cmd_rotate_secrets() {
+	load_stack_env
+	[ "$OC_STACK_ENV" = 1 ] || oc_die "no started stack in $OC_VAR"
+	pg_running || oc_die "PostgreSQL of the stack in $OC_VAR is not running"
+	svc_prefix
+	oc_svc_env
+	"${OC_ENV[@]}" "${OC_SVC_PREFIX[@]}" "$OC_BUILD/bin/oc-worker" \
+		rotate-secrets "$@"
+}
+
 print_login() {
 	echo
 	echo "OpsConductor is running: https://$OC_URL_HOST:$OC_HTTPS_PORT/"
@@ -457,9 +484,9 @@ cmd_run() {
 main() {
 	local cmd=${1:-}
 	case $cmd in
-	init | start | stop | status | run) ;;
+	init | start | stop | status | run | worker-start | rotate-secrets) ;;
 	*)
-		echo "usage: BUILD=<dir> scripts/stack.sh {init|start|stop|status|run}" >&2
+		echo "usage: BUILD=<dir> scripts/stack.sh {init|start|stop|status|run|worker-start|rotate-secrets [options]}" >&2
 		exit 2
 		;;
 	esac
@@ -474,6 +501,11 @@ main() {
 	stop) cmd_stop ;;
 	status) cmd_status ;;
 	run) cmd_run ;;
+	worker-start) cmd_worker_start ;;
+	rotate-secrets)
+		shift
+		cmd_rotate_secrets "$@"
+		;;
 	esac
 }
 

@@ -16,7 +16,9 @@
 #include "evprune.h"
 #include "exec.h"
 #include "log.h"
+#include "rotate.h"
 #include "run.h"
+#include "sched.h"
 #include "seal.h"
 #include "task.h"
 
@@ -133,6 +135,13 @@ worker_wait(struct db *db, int timeout_ms)
 		usleep((useconds_t)timeout_ms * 1000);
 		return;
 	}
+	/* A NOTIFY read along with a query's result is already queued: do
+	 * not sleep on a socket that has nothing more to say. */
+	n = PQnotifies(c);
+	if (n != NULL) {
+		PQfreemem(n);
+		timeout_ms = 0;
+	}
 	pfd[0].fd = PQsocket(c);
 	pfd[0].events = POLLIN;
 	/* The run engine wakes the loop when a thread freed room. */
@@ -154,16 +163,18 @@ main(int argc, char **argv)
 	time_t now, next_beat = 0, next_renew = 0, next_recover = 0;
 	time_t next_prune = 0;
 	int i, n, free_slots, wait_ms, listening = 0, listen_pid = 0;
+	int woken = 1, sched_ms;
 
-	(void)argv;
-	if (argc > 1) {
-		fprintf(stderr, "usage: oc-worker (configured by "
-				"OPSCONDUCTOR_* variables)\n");
+	if (argc > 1 && strcmp(argv[1], "rotate-secrets") != 0) {
+		fprintf(stderr, "usage: oc-worker [rotate-secrets ...] "
+				"(configured by OPSCONDUCTOR_* variables)\n");
 		return 2;
 	}
 	log_init("worker");
 	if (cfg_load("worker") < 0)
 		return 2;
+	if (argc > 1)
+		return rotate_main(argc - 2, argv + 2);
 	if (seal_load_private(cfg.secrets_dir) < 0)
 		log_msg(LOG_WARN, NULL,
 			"no private keys in %s: tasks that need a credential "
@@ -219,6 +230,9 @@ main(int argc, char **argv)
 			evprune_run(db);
 			next_prune = now + 600;
 		}
+		/* Schedules first, so a stream of tasks cannot starve them. */
+		sched_ms = sched_fire_due(db, woken, cfg.poll_s * 1000);
+		woken = 0;
 		/* Runs of jobs: claims, leases, cancels, timeouts. */
 		run_engine_tick(db);
 		pthread_mutex_lock(&ws.mu);
@@ -237,11 +251,15 @@ main(int argc, char **argv)
 			pthread_mutex_unlock(&ws.mu);
 			continue;
 		}
-		wait_ms = free_slots > 0 ? cfg.poll_s * 1000 : 1000;
+		if (sched_ms == 0)
+			continue;
+		wait_ms = free_slots > 0 || sched_ms < 1000 ? sched_ms : 1000;
 		if (run_engine_wait_ms() < wait_ms)
 			wait_ms = run_engine_wait_ms();
-		if (wait_ms > 0)
+		if (wait_ms > 0) {
 			worker_wait(db, wait_ms);
+			woken = 1;
+		}
 	}
 
 	/* Stop claiming; hand back what has not started; let the running

@@ -10,6 +10,7 @@
 #include "audit.h"
 #include "db.h"
 #include "discovery.h"
+#include "idem.h"
 #include "page.h"
 #include "problem.h"
 #include "req.h"
@@ -201,7 +202,7 @@ discovery_settings_put(struct req *r)
 int
 discovery_scan_create(struct req *r)
 {
-	json_object *b = r->body, *cidrs = NULL, *ports = NULL, *canon;
+	json_object *b = r->body, *cidrs = NULL, *ports = NULL, *canon, *scan;
 	unsigned long long hosts;
 	char id[37], total[24], timeout[16], conc[16];
 	long long max;
@@ -225,7 +226,7 @@ discovery_scan_create(struct req *r)
 	snprintf(timeout, sizeof(timeout), "%lld",
 		 valid_int(b, "timeout_ms", 1000));
 	snprintf(conc, sizeof(conc), "%lld", valid_int(b, "concurrency", 256));
-	if (db_begin_or_problem(r) < 0)
+	if (db_begin_or_problem(r) < 0 || idem_begin_or_problem(r) != 0)
 		return r->status;
 	/* Every range inside an allowed one, and not too many hosts; the
 	 * settings row stays locked (shared) until the scan is queued. */
@@ -270,16 +271,16 @@ discovery_scan_create(struct req *r)
 					    shape_text(r, ports), timeout, conc,
 					    total, PQgetvalue(task, 0, 0),
 					    shape_by(r), shape_by_name(r)));
-	if (res == NULL ||
-	    audit_or_problem(r, "discovery.scan", "scan", id, NULL,
-			     req_own(r, shape_row(res, 0, shape_scan, -1))) <
-		0 ||
-	    db_commit_or_problem(r) < 0)
+	if (res == NULL)
+		return r->status;
+	scan = req_own(r, shape_row(res, 0, shape_scan, -1));
+	if (audit_or_problem(r, "discovery.scan", "scan", id, NULL, scan) < 0 ||
+	    idem_store(r, 202, scan) < 0 || db_commit_or_problem(r) < 0)
 		return r->status;
 	req_header_add(
 	    r, "Location",
 	    arena_printf(r->arena, "/api/v1/discovery/scans/%s", id));
-	return req_reply(r, 202, shape_row(res, 0, shape_scan, -1));
+	return req_reply(r, 202, json_object_get(scan));
 }
 
 int

@@ -8,6 +8,7 @@
 #include "audit.h"
 #include "db.h"
 #include "groups.h"
+#include "idem.h"
 #include "problem.h"
 #include "req.h"
 #include "shape.h"
@@ -40,7 +41,7 @@ tests_route_one(struct req *r)
 	PGresult *res;
 
 	res = target_lock_or_problem(r, id, 0);
-	if (res == NULL)
+	if (res == NULL || idem_begin_or_problem(r) != 0)
 		return r->status;
 	if (strcmp(PQgetvalue(res, 0, SQL_TARGET_ENABLED), "t") != 0)
 		return problem(r, PROBLEM_CONFLICT,
@@ -51,18 +52,18 @@ tests_route_one(struct req *r)
 	after = req_own(r, json_object_new_object());
 	json_object_object_add(after, "task_id",
 			       json_object_new_string(PQgetvalue(res, 0, 0)));
-	if (audit_or_problem(r, "target.test", "target", id, NULL, after) < 0 ||
-	    db_commit_or_problem(r) < 0)
-		return r->status;
-	o = json_object_new_object();
+	o = req_own(r, json_object_new_object());
 	json_object_object_add(o, "task_id",
 			       json_object_new_string(PQgetvalue(res, 0, 0)));
 	json_object_object_add(o, "target_id", json_object_new_string(id));
 	json_object_object_add(o, "state",
 			       json_object_new_string(PQgetvalue(res, 0, 1)));
+	if (audit_or_problem(r, "target.test", "target", id, NULL, after) < 0 ||
+	    idem_store(r, 202, o) < 0 || db_commit_or_problem(r) < 0)
+		return r->status;
 	req_header_add(r, "Location",
 		       tests_route_location(r, PQgetvalue(res, 0, 0)));
-	return req_reply(r, 202, o);
+	return req_reply(r, 202, json_object_get(o));
 }
 
 int
@@ -87,7 +88,7 @@ tests_route_many(struct req *r)
 		idtext = shape_text(r, ids);
 	if (filter != NULL)
 		ftext = shape_text(r, filter);
-	if (db_begin_or_problem(r) < 0)
+	if (db_begin_or_problem(r) < 0 || idem_begin_or_problem(r) != 0)
 		return r->status;
 	if (group != NULL) {
 		res = db_query_or_problem(
@@ -153,7 +154,7 @@ tests_route_many(struct req *r)
 	json_object_object_add(after, "tasks", json_object_get(tasks));
 	if (audit_or_problem(r, "target.test_many", "target", NULL, NULL,
 			     after) < 0 ||
-	    db_commit_or_problem(r) < 0)
+	    idem_store(r, 202, o) < 0 || db_commit_or_problem(r) < 0)
 		return r->status;
 	return req_reply(r, 202, json_object_get(o));
 }

@@ -9,6 +9,7 @@
 
 #include "tests/lib/sshfx.h"
 #include "tests/lib/tap.h"
+#include "tests/lib/tc.h"
 
 /* The running fixture, stopped at exit if the test did not. */
 static struct sshfx *sshfx_live;
@@ -126,6 +127,14 @@ sshfx_start(struct sshfx *fx)
 	fx->key_rsa_pass = sshfx_slurp(fx, "id_rsa_pem_pass");
 	fx->key_ec = sshfx_slurp(fx, "id_ecdsa_pem");
 	fx->key_ec_pass = sshfx_slurp(fx, "id_ecdsa_pem_pass");
+	tc_secret(fx->password);
+	tc_secret(fx->passphrase);
+	tc_secret(fx->key_ed);
+	tc_secret(fx->key_ed_pass);
+	tc_secret(fx->key_rsa);
+	tc_secret(fx->key_rsa_pass);
+	tc_secret(fx->key_ec);
+	tc_secret(fx->key_ec_pass);
 	if (ssh_global_init() != 0)
 		BAIL_OUT("libssh2_init failed");
 	return 0;

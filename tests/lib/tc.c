@@ -1,6 +1,7 @@
 /* The integration-test client: HTTPS through nginx, JSON answers, database
  * setup and inspection, and the 5xx and crash checks at the end of a file. */
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,10 @@ static void tc_json_put(void *o);
 static void tc_record(const struct tc_res *r);
 static void tc_show(const struct tc_res *r);
 static int tc_line_cmp(const void *a, const void *b);
+static void tc_secrets_of_body(const char *body);
+
+/* Secrets already registered by this process, the latest ones. */
+#define TC_SECRETS_SEEN 32
 
 static void
 tc_json_put(void *o)
@@ -274,8 +279,85 @@ tc_req_opt(const char *method, const char *path, const char *token,
 		if (r->json != NULL)
 			arena_cleanup_add(tc.arena, tc_json_put, r->json);
 	}
+	if (opt->raw == NULL && body != NULL)
+		tc_secrets_of_body(body);
+	/* TOTP enrollment answers with the shared secret. */
+	if (r->status >= 200 && r->status < 300 &&
+	    tc_jstr(r->json, "secret") != NULL)
+		tc_secret(tc_jstr(r->json, "secret"));
 	tc_record(r);
 	return r;
+}
+
+/* The secret fields of a JSON request body, registered for the run's log
+ * check. A value that holds the body's username (or is held by it) is
+ * left out: it may appear in the logs as the name. */
+static void
+tc_secrets_of_body(const char *body)
+{
+	static const char *const names[] = {
+	    "password",	  "new_password", "current_password",
+	    "private_key", "passphrase",   "token"};
+	json_object *o = json_tokener_parse(body);
+	const char *v, *user;
+	size_t i;
+
+	if (o == NULL)
+		return;
+	if (json_object_is_type(o, json_type_object)) {
+		user = tc_jstr(o, "username");
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			v = tc_jstr(o, names[i]);
+			if (v == NULL || (user != NULL && *user != '\0' &&
+					  (strstr(v, user) != NULL ||
+					   strstr(user, v) != NULL)))
+				continue;
+			tc_secret(v);
+		}
+	}
+	json_object_put(o);
+}
+
+void
+tc_secret(const char *s)
+{
+	const char *out = getenv("OC_TEST_OUT"), *p, *nl;
+	char path[4096];
+	FILE *f;
+	size_t n;
+
+	static char *seen[TC_SECRETS_SEEN];
+	static unsigned next;
+	unsigned i;
+
+	if (out == NULL || *out == '\0' || s == NULL)
+		return;
+	/* The same secret again (a login in a loop): written once. */
+	for (i = 0; i < TC_SECRETS_SEEN; i++)
+		if (seen[i] != NULL && strcmp(seen[i], s) == 0)
+			return;
+	free(seen[next % TC_SECRETS_SEEN]);
+	seen[next++ % TC_SECRETS_SEEN] = strdup(s);
+	snprintf(path, sizeof(path), "%s/secrets", out);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/secrets/%ld.txt", out,
+		 (long)getpid());
+	f = fopen(path, "a");
+	if (f == NULL)
+		return;
+	/* One line each: a key body is checked line by line. */
+	for (p = s; *p != '\0'; p = *nl != '\0' ? nl + 1 : nl) {
+		nl = strchr(p, '\n');
+		if (nl == NULL)
+			nl = p + strlen(p);
+		n = (size_t)(nl - p);
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (n >= TC_SECRET_MIN && n <= 4096 &&
+		    memcmp(p, "-----", 5) != 0)
+			fprintf(f, "%.*s\n", (int)n, p);
+	}
+	fclose(f);
 }
 
 struct tc_res *

@@ -97,6 +97,15 @@ int tc_problem_is_at(const struct tc_res *r, long status, const char *slug,
 #define tc_problem_is(r, status, slug, ...) \
 	tc_problem_is_at(r, status, slug, __FILE__, __LINE__, __VA_ARGS__)
 
+/* Registers a secret the test uses (each line of at least TC_SECRET_MIN
+ * characters, PEM armour lines left out) in $OC_TEST_OUT/secrets/, which
+ * scripts/check.sh looks for in every log of the stack after the run.
+ * tc_req does it by itself for the password, new_password,
+ * current_password, private_key, passphrase and token fields of a JSON
+ * body, and for the "secret" of an answer (TOTP enrollment). */
+#define TC_SECRET_MIN 8
+void tc_secret(const char *s);
+
 /* Strings that live until tc_done(). */
 char *tc_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *tc_strdup(const char *s);
