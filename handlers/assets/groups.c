@@ -229,7 +229,7 @@ groups_create(struct req *r)
 	    r, &sql_group_insert,
 	    DB_PARAMS(name, valid_str(b, "description"), shape_tf(dynamic),
 		      filter != NULL ? shape_text(r, filter) : NULL,
-		      shape_by(r), shape_by_name(r)));
+		      req_actor_id(r), req_actor_name(r)));
 	if (res == NULL) {
 		if (r->status == 409)
 			return problem(r, PROBLEM_CONFLICT,
@@ -268,7 +268,7 @@ groups_create(struct req *r)
 int
 groups_get(struct req *r)
 {
-	const char *id = shape_path_id(r, "id");
+	const char *id = req_path_uuid(r, "id");
 	PGresult *res;
 
 	if (id == NULL)
@@ -285,7 +285,7 @@ int
 groups_patch(struct req *r)
 {
 	json_object *b = r->body, *filter = NULL;
-	const char *id = shape_path_id(r, "id"), *name, *desc, *ftext;
+	const char *id = req_path_uuid(r, "id"), *name, *desc, *ftext;
 	PGresult *res, *cur = groups_lock_or_problem(r, id);
 	int dynamic;
 
@@ -309,8 +309,8 @@ groups_patch(struct req *r)
 			       : db_value(cur, 0, SQL_GROUP_FILTER);
 	res = db_query_or_problem(r, &sql_group_update,
 				  DB_PARAMS(id, name, desc != NULL ? desc : "",
-					    ftext, shape_by(r),
-					    shape_by_name(r)));
+					    ftext, req_actor_id(r),
+					    req_actor_name(r)));
 	if (res == NULL) {
 		if (r->status == 409)
 			return problem(r, PROBLEM_CONFLICT,
@@ -330,7 +330,7 @@ groups_patch(struct req *r)
 int
 groups_delete(struct req *r)
 {
-	const char *id = shape_path_id(r, "id");
+	const char *id = req_path_uuid(r, "id");
 	PGresult *cur = groups_lock_or_problem(r, id);
 
 	if (cur == NULL)
@@ -348,7 +348,7 @@ groups_delete(struct req *r)
 int
 groups_members_list(struct req *r)
 {
-	const char *id = shape_path_id(r, "id");
+	const char *id = req_path_uuid(r, "id");
 	struct page p;
 	PGresult *res;
 	long long total;
@@ -377,7 +377,7 @@ int
 groups_members_change(struct req *r)
 {
 	json_object *b = r->body, *add = NULL, *rem = NULL, *after;
-	const char *id = shape_path_id(r, "id"), *addtext = NULL;
+	const char *id = req_path_uuid(r, "id"), *addtext = NULL;
 	PGresult *cur = groups_lock_or_problem(r, id), *added = NULL;
 	PGresult *removed = NULL, *res;
 	int i;
