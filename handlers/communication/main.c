@@ -2,12 +2,12 @@
  * reader): its route table and start-up. */
 #include <stdio.h>
 
-#include "audit.h"
+#include "auditlog.h"
 #include "pool.h"
 #include "route.h"
 
 static const struct route communication_routes[] = {
-    {"GET", "/api/v1/audit", audit_list, ROLE_ADMIN, NULL, audit_list_query, 0},
+    {"GET", "/api/v1/audit", auditlog_list, ROLE_ADMIN, NULL, auditlog_list_query, 0},
 };
 
 int

@@ -3,14 +3,14 @@
 #include <string.h>
 
 #include "arena.h"
-#include "audit.h"
+#include "auditlog.h"
 #include "db.h"
 #include "page.h"
 #include "problem.h"
 #include "req.h"
 #include "sql.h"
 
-const struct field audit_list_query[] = {
+const struct field auditlog_list_query[] = {
     {"actor", FIELD_STRING, 0, 1, 64, NULL, NULL},
     {"action", FIELD_STRING, 0, 1, 128, NULL, NULL},
     {"entity_type", FIELD_STRING, 0, 1, 64, NULL, NULL},
@@ -22,20 +22,20 @@ const struct field audit_list_query[] = {
     {NULL, 0, 0, 0, 0, NULL, NULL}};
 
 /* The actor and action filters as SQL parameters. */
-struct audit_filter {
+struct auditlog_filter {
 	const char *actor_id;	/* a user id (lowercase), or NULL */
 	const char *actor_name; /* a user name ('system'), or NULL */
 	const char *action;	/* an exact action, or NULL */
 	const char *prefix;	/* an action prefix, or NULL */
 };
 
-static void audit_filter_read(struct req *r, struct audit_filter *f);
+static void auditlog_filter_read(struct req *r, struct auditlog_filter *f);
 
 /* actor: a uuid is a user id, anything else a name. action: "run." or
  * "run.*" is every action starting with "run.", "run*" every action
  * starting with "run", anything else one exact action. */
 static void
-audit_filter_read(struct req *r, struct audit_filter *f)
+auditlog_filter_read(struct req *r, struct auditlog_filter *f)
 {
 	const char *actor = req_query(r, "actor");
 	const char *action = req_query(r, "action");
@@ -67,9 +67,9 @@ audit_filter_read(struct req *r, struct audit_filter *f)
 }
 
 int
-audit_list(struct req *r)
+auditlog_list(struct req *r)
 {
-	struct audit_filter f;
+	struct auditlog_filter f;
 	json_object *items, *o;
 	struct page p;
 	PGresult *res;
@@ -78,7 +78,7 @@ audit_list(struct req *r)
 
 	if (page_params_or_problem(r, &p) < 0)
 		return r->status;
-	audit_filter_read(r, &f);
+	auditlog_filter_read(r, &f);
 	{
 		const char *const params[] = {f.actor_id,
 					      f.actor_name,
