@@ -1,98 +1,21 @@
 /* PostgreSQL stopped and started under traffic, on a stack of this test's
  * own: while it is down the API answers 503 quickly, and afterwards the
  * same pool processes answer 200 again without being restarted. */
-#include <netinet/in.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tests/lib/mint.h"
+#include "tests/lib/ownstack.h"
 #include "tests/lib/tap.h"
 #include "tests/lib/tc.h"
 
-static char dir[64];
-static char env[1024];
-static int started;
 
-static int free_port(void);
-static void stack_stop(void);
-static int run(const char *cmd);
-static const char *as_owner(void);
 
-static int
-free_port(void)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
-		port = ntohs(sa.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
 
-static int
-run(const char *cmd)
-{
-	int rc;
 
-	fflush(stdout);
-	fflush(stderr);
-	rc = system(cmd);
-	return rc == -1 ? -1 : WEXITSTATUS(rc);
-}
-
-/* Always stops the stack and removes it, whatever path ends the test. */
-static void
-stack_stop(void)
-{
-	char cmd[2048];
-
-	if (started) {
-		snprintf(cmd, sizeof(cmd),
-			 "%s \"$OC_TEST_ROOT/scripts/stack.sh\" stop "
-			 ">>%s/stop.log 2>&1",
-			 env, dir);
-		if (run(cmd) != 0)
-			diag("stopping the test's own stack failed; see "
-			     "%s/stop.log",
-			     dir);
-		started = 0;
-	}
-	if (dir[0] != '\0' && tap_failures() == 0) {
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		run(cmd);
-	} else if (dir[0] != '\0') {
-		diag("the stack's files are kept in %s", dir);
-	}
-}
-
-/* "runuser -u <owner> --" when the cluster belongs to someone else. */
-static const char *
-as_owner(void)
-{
-	struct passwd *pw;
-	struct stat st;
-
-	if (stat(tc_printf("%s/var/pg", dir), &st) != 0 ||
-	    st.st_uid == getuid())
-		return "";
-	pw = getpwuid(st.st_uid);
-	if (pw == NULL)
-		BAIL_OUT("the cluster's owner is unknown");
-	return tc_printf("runuser -u %s --", pw->pw_name);
-}
 
 int
 main(void)
@@ -102,45 +25,17 @@ main(void)
 	struct tc_opt quick = {.timeout_ms = 12000};
 	struct tc_res *r;
 	double t0, worst = 0;
-	int https, http, i, n503 = 0, other = 0, back = 0, all200 = 1;
+	int https, i, n503 = 0, other = 0, back = 0, all200 = 1;
 	char cmd[4096];
 
 	tc_init(22);
-	snprintf(dir, sizeof(dir), "/tmp/oc-restart-XXXXXX");
-	if (mkdtemp(dir) == NULL)
-		BAIL_OUT("mkdtemp failed");
-	chmod(dir, 0755);
-	atexit(stack_stop);
-	https = free_port();
-	http = free_port();
-	if (https < 0 || http < 0 || https == http)
-		BAIL_OUT("no free ports");
-	snprintf(env, sizeof(env),
-		 "env OPSCONDUCTOR_VAR=%s/var OPSCONDUCTOR_HTTPS_PORT=%d "
-		 "OPSCONDUCTOR_HTTP_PORT=%d OPSCONDUCTOR_PG_PORT=5432 "
-		 "OPSCONDUCTOR_ADMIN_USER=admin OPSCONDUCTOR_ADMIN_PASSWORD=%s "
-		 "OPSCONDUCTOR_POOL_WORKERS=2 BUILD=\"$OC_TEST_BUILD\"",
-		 dir, https, http, pw);
-	snprintf(cmd, sizeof(cmd),
-		 "%s \"$OC_TEST_ROOT/scripts/stack.sh\" start >%s/start.log "
-		 "2>&1",
-		 env, dir);
-	tc_env("OC_TEST_ROOT");
-	tc_env("OC_TEST_BUILD");
-	started = 1;
-	if (!ok(run(cmd) == 0, "a stack of our own starts")) {
-		char *log = mint_read_file(tc_printf("%s/start.log", dir), NULL);
-
-		diag("%s", log != NULL ? log : "(no start.log)");
-		free(log);
-		BAIL_OUT("cannot start a stack for the restart test");
-	}
+	https = ownstack_start("restart", pw, "OPSCONDUCTOR_POOL_WORKERS=2");
 	tc_set_base(tc_printf("https://127.0.0.1:%d", https));
 	tc_crash_baseline();
 	pids = tc_pool_pids(NULL);
 	ok(pids != NULL && strstr(pids, "identity/master/") != NULL,
 	   "the pool is up");
-	pidfile = tc_printf("%s/var/run/identity.pid", dir);
+	pidfile = tc_printf("%s/var/run/identity.pid", ownstack_dir);
 	{
 		char *raw = mint_read_file(pidfile, NULL);
 
@@ -158,12 +53,12 @@ main(void)
 	ok(all200, "traffic before the restart is served");
 
 	/* Database down. */
-	owner = as_owner();
+	owner = ownstack_as_owner();
 	snprintf(cmd, sizeof(cmd),
 		 "%s /usr/lib/postgresql/15/bin/pg_ctl stop -D %s/var/pg -m "
 		 "fast -w >>%s/pg.log 2>&1",
-		 owner, dir, dir);
-	if (!ok(run(cmd) == 0, "PostgreSQL stopped"))
+		 owner, ownstack_dir, ownstack_dir);
+	if (!ok(ownstack_run(cmd) == 0, "PostgreSQL stopped"))
 		BAIL_OUT("cannot stop PostgreSQL");
 	tc_allow_unavailable(1);
 	t0 = tc_now_ms();
@@ -200,8 +95,8 @@ main(void)
 		 "%s /usr/lib/postgresql/15/bin/pg_ctl start -D %s/var/pg -l "
 		 "%s/var/log/postgresql.log -w -t 60 >>%s/pg.log 2>&1 "
 		 "</dev/null",
-		 owner, dir, dir, dir);
-	if (!ok(run(cmd) == 0, "PostgreSQL started again"))
+		 owner, ownstack_dir, ownstack_dir, ownstack_dir);
+	if (!ok(ownstack_run(cmd) == 0, "PostgreSQL started again"))
 		BAIL_OUT("cannot start PostgreSQL again");
 	t0 = tc_now_ms();
 	while (tc_now_ms() - t0 < 30000) {

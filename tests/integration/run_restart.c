@@ -4,13 +4,9 @@
  * Then the worker is SIGKILLed mid-run: after the lease a new worker
  * fails the run ("worker lost") or, with on_worker_lost "retry", runs it
  * again to the end. */
-#include <netinet/in.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,18 +14,13 @@
 #include <libpq-fe.h>
 
 #include "tests/lib/mint.h"
+#include "tests/lib/ownstack.h"
 #include "tests/lib/tap.h"
 #include "tests/lib/tc.h"
 
-static char dir[64];
-static char env[1024];
-static int started;
 static PGconn *own;
 
-static int free_port(void);
 static void stack_stop(void);
-static int run(const char *cmd);
-static const char *as_owner(void);
 static const char *own_value(const char *sql, const char *p1);
 static long long own_count(const char *sql, const char *p1);
 static pid_t worker_start(void);
@@ -42,15 +33,15 @@ worker_start(void)
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		setenv("OPSCONDUCTOR_VAR", tc_printf("%s/var", dir), 1);
+		setenv("OPSCONDUCTOR_VAR", tc_printf("%s/var", ownstack_dir), 1);
 		setenv("OPSCONDUCTOR_DATABASE_URL",
 		       tc_printf("host=%s/var/run port=5432 "
 				 "dbname=opsconductor",
-				 dir),
+				 ownstack_dir),
 		       1);
 		setenv("OPSCONDUCTOR_WORKER_THREADS", "4", 1);
 		setenv("OPSCONDUCTOR_LEASE_SECONDS", "10", 1);
-		if (freopen(tc_printf("%s/worker2.log", dir), "w", stderr) ==
+		if (freopen(tc_printf("%s/worker2.log", ownstack_dir), "w", stderr) ==
 		    NULL)
 			_exit(126);
 		execl(tc_printf("%s/bin/oc-worker", tc_env("OC_TEST_BUILD")),
@@ -78,74 +69,17 @@ own_wait(const char *run, int seconds)
 	return st ? st : "(none)";
 }
 
-static int
-free_port(void)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
-		port = ntohs(sa.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
 
-static int
-run(const char *cmd)
-{
-	int rc;
-
-	fflush(stdout);
-	fflush(stderr);
-	rc = system(cmd);
-	return rc == -1 ? -1 : WEXITSTATUS(rc);
-}
-
+/* The own connection goes before the stack (atexit runs this first). */
 static void
 stack_stop(void)
 {
-	char cmd[2048];
-
 	if (own != NULL)
 		PQfinish(own);
 	own = NULL;
-	if (started) {
-		snprintf(cmd, sizeof(cmd),
-			 "%s \"$OC_TEST_ROOT/scripts/stack.sh\" stop "
-			 ">>%s/stop.log 2>&1",
-			 env, dir);
-		if (run(cmd) != 0)
-			diag("stopping the test's own stack failed");
-		started = 0;
-	}
-	if (dir[0] != '\0' && tap_failures() == 0) {
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		run(cmd);
-	} else if (dir[0] != '\0') {
-		diag("the stack's files are kept in %s", dir);
-	}
 }
 
-static const char *
-as_owner(void)
-{
-	struct passwd *pw;
-	struct stat st;
-
-	if (stat(tc_printf("%s/var/pg", dir), &st) != 0 ||
-	    st.st_uid == getuid())
-		return "";
-	pw = getpwuid(st.st_uid);
-	if (pw == NULL)
-		BAIL_OUT("the cluster's owner is unknown");
-	return tc_printf("runuser -u %s --", pw->pw_name);
-}
 
 /* One value from the test's own stack (NULL on error or SQL NULL). */
 static const char *
@@ -181,48 +115,21 @@ main(void)
 	const char *job, *owner, *last, *wpid, *wpid2, *lost, *retry;
 	pid_t second;
 	double t0;
-	int https, http, i, n;
+	int i, n;
 	char cmd[4096], *raw;
 
 	tc_init(71);
-	snprintf(dir, sizeof(dir), "/tmp/oc-runrestart-XXXXXX");
-	if (mkdtemp(dir) == NULL)
-		BAIL_OUT("mkdtemp failed");
-	chmod(dir, 0755);
+	ownstack_start("runrestart", "Run-restart-Passw0rd-xyz",
+		       "OPSCONDUCTOR_POOL_WORKERS=1 OPSCONDUCTOR_LEASE_SECONDS=30");
 	atexit(stack_stop);
-	https = free_port();
-	http = free_port();
-	if (https < 0 || http < 0 || https == http)
-		BAIL_OUT("no free ports");
-	snprintf(env, sizeof(env),
-		 "env OPSCONDUCTOR_VAR=%s/var OPSCONDUCTOR_HTTPS_PORT=%d "
-		 "OPSCONDUCTOR_HTTP_PORT=%d OPSCONDUCTOR_PG_PORT=5432 "
-		 "OPSCONDUCTOR_ADMIN_USER=admin "
-		 "OPSCONDUCTOR_ADMIN_PASSWORD=Run-restart-Passw0rd-xyz "
-		 "OPSCONDUCTOR_POOL_WORKERS=1 OPSCONDUCTOR_LEASE_SECONDS=30 "
-		 "BUILD=\"$OC_TEST_BUILD\"",
-		 dir, https, http);
-	snprintf(cmd, sizeof(cmd),
-		 "%s \"$OC_TEST_ROOT/scripts/stack.sh\" start >%s/start.log "
-		 "2>&1",
-		 env, dir);
-	tc_env("OC_TEST_ROOT");
-	tc_env("OC_TEST_BUILD");
-	started = 1;
-	if (!ok(run(cmd) == 0, "a stack of our own starts")) {
-		raw = mint_read_file(tc_printf("%s/start.log", dir), NULL);
-		diag("%s", raw != NULL ? raw : "(no start.log)");
-		free(raw);
-		BAIL_OUT("cannot start a stack for the run restart test");
-	}
 	own = PQconnectdb(tc_printf("host=%s/var/run port=5432 "
 				    "dbname=opsconductor user=opsconductor "
 				    "passfile=%s/var/keys/pgpass",
-				    dir, dir));
+				    ownstack_dir, ownstack_dir));
 	if (PQstatus(own) != CONNECTION_OK)
 		BAIL_OUT("cannot connect to the own stack: %s",
 			 PQerrorMessage(own));
-	raw = mint_read_file(tc_printf("%s/var/run/worker.pid", dir), NULL);
+	raw = mint_read_file(tc_printf("%s/var/run/worker.pid", ownstack_dir), NULL);
 	wpid = raw ? tc_strdup(raw) : "";
 	free(raw);
 
@@ -251,20 +158,20 @@ main(void)
 			 NULL),
 	       "==", 5, "five runs are in their first step");
 
-	owner = as_owner();
+	owner = ownstack_as_owner();
 	snprintf(cmd, sizeof(cmd),
 		 "%s /usr/lib/postgresql/15/bin/pg_ctl stop -D %s/var/pg -m "
 		 "fast -w >>%s/pg.log 2>&1",
-		 owner, dir, dir);
-	if (!ok(run(cmd) == 0, "PostgreSQL stopped mid-run"))
+		 owner, ownstack_dir, ownstack_dir);
+	if (!ok(ownstack_run(cmd) == 0, "PostgreSQL stopped mid-run"))
 		BAIL_OUT("cannot stop PostgreSQL");
 	sleep(2);
 	snprintf(cmd, sizeof(cmd),
 		 "%s /usr/lib/postgresql/15/bin/pg_ctl start -D %s/var/pg -l "
 		 "%s/var/log/postgresql.log -w -t 60 >>%s/pg.log 2>&1 "
 		 "</dev/null",
-		 owner, dir, dir, dir);
-	if (!ok(run(cmd) == 0, "PostgreSQL started again"))
+		 owner, ownstack_dir, ownstack_dir, ownstack_dir);
+	if (!ok(ownstack_run(cmd) == 0, "PostgreSQL started again"))
 		BAIL_OUT("cannot start PostgreSQL again");
 	PQreset(own);
 
@@ -307,7 +214,7 @@ main(void)
 	cmp_ok((long long)(tc_now_ms() - t0), "<", 1500,
 	       "woken by NOTIFY on a new LISTEN, not the 5 s poll (%.0f ms)",
 	       tc_now_ms() - t0);
-	raw = mint_read_file(tc_printf("%s/var/run/worker.pid", dir), NULL);
+	raw = mint_read_file(tc_printf("%s/var/run/worker.pid", ownstack_dir), NULL);
 	wpid2 = raw ? tc_strdup(raw) : "";
 	free(raw);
 	ok(wpid[0] != '\0' && strcmp(wpid, wpid2) == 0,

@@ -5,12 +5,10 @@
  * it (one audit row per batch), the running worker still opens them (a
  * connection test against the sshd fixture authenticates), and version 1
  * is retired only once no row uses it. */
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,6 +16,7 @@
 #include "enc.h"
 #include "seal.h"
 #include "tests/lib/mint.h"
+#include "tests/lib/ownstack.h"
 #include "tests/lib/sshfx.h"
 #include "tests/lib/tap.h"
 #include "tests/lib/tc.h"
@@ -26,14 +25,9 @@
 #define RUN_ROWS 30
 #define BATCH 20
 
-static char dir[64];
-static char env[1024];
-static int started;
 static struct sshfx fx;
 static int have_fx;
 
-static int free_port(void);
-static int run(const char *cmd);
 static void stack_stop(void);
 static const char *keys_dir(void);
 static const char *seal_row(const char *user, const char *password);
@@ -44,68 +38,22 @@ static int rotate_start(const char *args);
 static int rotate_wait(pid_t pid);
 static long undecryptable(void);
 
-static int
-free_port(void)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
-		port = ntohs(sa.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
 
-static int
-run(const char *cmd)
-{
-	int rc;
-
-	fflush(stdout);
-	fflush(stderr);
-	rc = system(cmd);
-	return rc == -1 ? -1 : WEXITSTATUS(rc);
-}
-
-/* Always stops the stack and removes it, whatever path ends the test. */
+/* The sshd fixture goes before the stack (atexit runs this first). */
 static void
 stack_stop(void)
 {
-	char cmd[2048];
-
 	if (have_fx) {
 		sshfx_stop(&fx);
 		have_fx = 0;
-	}
-	if (started) {
-		snprintf(cmd, sizeof(cmd),
-			 "%s \"$OC_TEST_ROOT/scripts/stack.sh\" stop "
-			 ">>%s/stop.log 2>&1",
-			 env, dir);
-		if (run(cmd) != 0)
-			diag("stopping the test's own stack failed; see "
-			     "%s/stop.log",
-			     dir);
-		started = 0;
-	}
-	if (dir[0] != '\0' && tap_failures() == 0) {
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		run(cmd);
-	} else if (dir[0] != '\0') {
-		diag("the stack's files are kept in %s", dir);
 	}
 }
 
 static const char *
 keys_dir(void)
 {
-	return tc_printf("%s/var/keys/secrets", dir);
+	return tc_printf("%s/var/keys/secrets", ownstack_dir);
 }
 
 /* An ssh_password credential sealed here with the stack's public key and
@@ -213,14 +161,14 @@ conn_test(const char *token, const char *target)
 }
 
 /* stack.sh rotate-secrets ARGS in the background; its output goes to
- * dir/rotate.log. The pid. */
+ * ownstack_dir/rotate.log. The pid. */
 static int
 rotate_start(const char *args)
 {
 	const char *cmd = tc_printf(
 		"%s \"$OC_TEST_ROOT/scripts/stack.sh\" rotate-secrets %s "
 		">>%s/rotate.log 2>&1",
-		env, args, dir);
+		ownstack_env, args, ownstack_dir);
 	pid_t pid;
 
 	fflush(stdout);
@@ -298,45 +246,19 @@ main(void)
 	const char *target, *v1row, *id, *job;
 	const char *patchable[8];
 	struct tc_res *r;
-	char cmd[4096], *log;
-	int https, http, i, rc, writes = 0, bad_writes = 0, npatch = 0;
+	char *log;
+	int https, i, rc, writes = 0, bad_writes = 0, npatch = 0;
 	pid_t rot;
 	struct stat st;
 
 	tc_init(40);
-	snprintf(dir, sizeof(dir), "/tmp/oc-rotate-XXXXXX");
-	if (mkdtemp(dir) == NULL)
-		BAIL_OUT("mkdtemp failed");
-	chmod(dir, 0755);
+	https = ownstack_start("rotate", pw, "OPSCONDUCTOR_POOL_WORKERS=2");
 	atexit(stack_stop);
-	https = free_port();
-	http = free_port();
-	if (https < 0 || http < 0 || https == http)
-		BAIL_OUT("no free ports");
-	snprintf(env, sizeof(env),
-		 "env OPSCONDUCTOR_VAR=%s/var OPSCONDUCTOR_HTTPS_PORT=%d "
-		 "OPSCONDUCTOR_HTTP_PORT=%d OPSCONDUCTOR_PG_PORT=5432 "
-		 "OPSCONDUCTOR_ADMIN_USER=admin OPSCONDUCTOR_ADMIN_PASSWORD=%s "
-		 "OPSCONDUCTOR_POOL_WORKERS=2 BUILD=\"$OC_TEST_BUILD\"",
-		 dir, https, http, pw);
-	snprintf(cmd, sizeof(cmd),
-		 "%s \"$OC_TEST_ROOT/scripts/stack.sh\" start >%s/start.log "
-		 "2>&1",
-		 env, dir);
-	tc_env("OC_TEST_ROOT");
-	tc_env("OC_TEST_BUILD");
-	started = 1;
-	if (!ok(run(cmd) == 0, "a stack of our own starts")) {
-		log = mint_read_file(tc_printf("%s/start.log", dir), NULL);
-		diag("%s", log != NULL ? log : "(no start.log)");
-		free(log);
-		BAIL_OUT("cannot start a stack for the rotation test");
-	}
 	tc_set_base(tc_printf("https://127.0.0.1:%d", https));
 	tc_crash_baseline();
 	{
 		char *dbpw = mint_read_file(
-			tc_printf("%s/var/keys/db/opsconductor.password", dir),
+			tc_printf("%s/var/keys/db/opsconductor.password", ownstack_dir),
 			NULL);
 
 		if (dbpw == NULL)
@@ -345,7 +267,7 @@ main(void)
 		setenv("OC_TEST_DB",
 		       tc_printf("host=%s/var/run port=5432 dbname=opsconductor "
 				 "user=opsconductor password=%s",
-				 dir, dbpw),
+				 ownstack_dir, dbpw),
 		       1);
 		free(dbpw);
 	}
@@ -421,7 +343,7 @@ main(void)
 		writes++;
 	}
 	rc = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-	log = mint_read_file(tc_printf("%s/rotate.log", dir), NULL);
+	log = mint_read_file(tc_printf("%s/rotate.log", ownstack_dir), NULL);
 	if (!is(tc_printf("%d", rc), "0",
 		"rotate-secrets finished with nothing left behind"))
 		diag("%s", log != NULL ? log : "(no rotate.log)");
@@ -491,11 +413,11 @@ main(void)
 	/* Retiring v1 is refused while a row uses it: one sealed with the
 	 * v1 public key alone (a straggler, or a restored backup). */
 	{
-		const char *tmpk = tc_printf("%s/v1only", dir);
+		const char *tmpk = tc_printf("%s/v1only", ownstack_dir);
 
 		seal_cleanup();
 		mkdir(tmpk, 0700);
-		run(tc_printf("cp %s/v1.pub %s/", keys_dir(), tmpk));
+		ownstack_run(tc_printf("cp %s/v1.pub %s/", keys_dir(), tmpk));
 		seal_load_public(tmpk);
 		v1row = seal_row("svc", "still-on-v1");
 		seal_cleanup();
