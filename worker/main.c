@@ -17,6 +17,7 @@
 #include "exec.h"
 #include "log.h"
 #include "rotate.h"
+#include "run.h"
 #include "sched.h"
 #include "seal.h"
 #include "task.h"
@@ -127,7 +128,7 @@ static void
 worker_wait(struct db *db, int timeout_ms)
 {
 	PGconn *c = db_conn(db);
-	struct pollfd pfd;
+	struct pollfd pfd[2];
 	PGnotify *n;
 
 	if (c == NULL) {
@@ -141,9 +142,12 @@ worker_wait(struct db *db, int timeout_ms)
 		PQfreemem(n);
 		timeout_ms = 0;
 	}
-	pfd.fd = PQsocket(c);
-	pfd.events = POLLIN;
-	if (poll(&pfd, 1, timeout_ms) > 0)
+	pfd[0].fd = PQsocket(c);
+	pfd[0].events = POLLIN;
+	/* The run engine wakes the loop when a thread freed room. */
+	pfd[1].fd = run_engine_fd();
+	pfd[1].events = POLLIN;
+	if (poll(pfd, 2, timeout_ms) > 0)
 		PQconsumeInput(c);
 	while ((n = PQnotifies(c)) != NULL)
 		PQfreemem(n);
@@ -158,7 +162,7 @@ main(int argc, char **argv)
 	struct db *db;
 	time_t now, next_beat = 0, next_renew = 0, next_recover = 0;
 	time_t next_prune = 0;
-	int i, n, free_slots, listening = 0, woken = 1, sched_ms;
+	int i, n, free_slots, wait_ms, listening = 0, woken = 1, sched_ms;
 
 	if (argc > 1 && strcmp(argv[1], "rotate-secrets") != 0) {
 		fprintf(stderr, "usage: oc-worker [rotate-secrets ...] "
@@ -192,6 +196,8 @@ main(int argc, char **argv)
 		abort();
 	for (i = 0; i < cfg.worker_threads; i++)
 		pthread_create(&threads[i], NULL, worker_thread, NULL);
+	if (run_engine_start(cfg.worker_threads) < 0)
+		return 1;
 	db = db_new("oc_worker");
 	log_msg(LOG_INFO, NULL, "worker %s started with %d threads",
 		task_owner(), cfg.worker_threads);
@@ -221,6 +227,8 @@ main(int argc, char **argv)
 		/* Schedules first, so a stream of tasks cannot starve them. */
 		sched_ms = sched_fire_due(db, woken, cfg.poll_s * 1000);
 		woken = 0;
+		/* Runs of jobs: claims, leases, cancels, timeouts. */
+		run_engine_tick(db);
 		pthread_mutex_lock(&ws.mu);
 		free_slots = cfg.worker_threads - ws.busy - ws.queued;
 		pthread_mutex_unlock(&ws.mu);
@@ -239,8 +247,11 @@ main(int argc, char **argv)
 		}
 		if (sched_ms == 0)
 			continue;
-		worker_wait(db, free_slots > 0 || sched_ms < 1000 ? sched_ms
-								  : 1000);
+		wait_ms = free_slots > 0 || sched_ms < 1000 ? sched_ms : 1000;
+		if (run_engine_wait_ms() < wait_ms)
+			wait_ms = run_engine_wait_ms();
+		if (wait_ms > 0)
+			worker_wait(db, wait_ms);
 		woken = 1;
 	}
 
@@ -268,6 +279,7 @@ main(int argc, char **argv)
 		pthread_cond_timedwait(&ws.cv, &ws.mu, &until);
 	}
 	pthread_mutex_unlock(&ws.mu);
+	run_engine_stop(db);
 	for (i = 0; i < cfg.worker_threads; i++)
 		pthread_join(threads[i], NULL);
 	component_stop(db, getpid());

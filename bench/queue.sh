@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Run queue benchmark: starts a stack of its own, enqueues N runs of a
+# one-step local.noop job in one INSERT ... SELECT and times until the
+# worker has finished them all; then measures, on an idle worker, the
+# latency from a run's commit to its first step starting (run_steps
+# .started_at - runs.created_at, so the figure includes the commit) for a
+# local.noop job (batched fast path) and a local.sleep 0 job (the threads).
+#
+# Usage: BUILD=<dir> bench/queue.sh   (after make)
+# Knobs: OC_BENCH_RUNS (20000), OC_BENCH_LATENCY_RUNS (200),
+#        OC_BENCH_WORKER_THREADS (the stack's default).
+set -euo pipefail
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+. "$BENCH_DIR/../scripts/lib.sh"
+
+BUILD_DIR=${BUILD:-build}
+case $BUILD_DIR in
+/*) ;;
+*) BUILD_DIR=$OC_ROOT/$BUILD_DIR ;;
+esac
+RUNS=${OC_BENCH_RUNS:-20000}
+LAT=${OC_BENCH_LATENCY_RUNS:-200}
+
+while IFS= read -r n; do
+	case $n in OPSCONDUCTOR_*) unset "$n" ;; esac
+done < <(compgen -e)
+if [ -n "${OC_BENCH_WORKER_THREADS:-}" ]; then
+	export OPSCONDUCTOR_WORKER_THREADS=$OC_BENCH_WORKER_THREADS
+fi
+
+tmp=$(mktemp -d /tmp/oc-bench-queue.XXXXXX)
+chmod 0755 "$tmp"
+stack() {
+	BUILD=$BUILD_DIR OPSCONDUCTOR_VAR=$tmp/var "$OC_ROOT/scripts/stack.sh" "$@"
+}
+teardown() {
+	local rc=$?
+	trap - EXIT INT TERM
+	stack stop >/dev/null 2>&1 || true
+	if [ "$rc" = 0 ]; then
+		rm -rf "$tmp"
+	else
+		echo "bench: files kept in $tmp" >&2
+	fi
+	exit "$rc"
+}
+trap teardown EXIT
+trap 'exit 130' INT TERM
+
+read -r https_port http_port < <(perl -MIO::Socket::INET -e '
+	my @s = map { IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1",
+		LocalPort => 0, Proto => "tcp") or die "no free port\n" } 1 .. 2;
+	print join(" ", map { $_->sockport } @s), "\n";')
+export OPSCONDUCTOR_HTTPS_PORT=$https_port OPSCONDUCTOR_HTTP_PORT=$http_port
+OPSCONDUCTOR_ADMIN_PASSWORD=$(openssl rand -base64 48 | tr -dc 'A-Za-z0-9' | cut -c1-24)
+export OPSCONDUCTOR_ADMIN_PASSWORD
+
+echo "bench: starting a stack in $tmp"
+if ! stack start >"$tmp/start.log" 2>&1; then
+	cat "$tmp/start.log" >&2
+	oc_die "the stack did not start"
+fi
+db="host=$tmp/var/run port=5432 dbname=opsconductor user=opsconductor"
+export PGPASSFILE=$tmp/var/keys/pgpass
+q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" "$@"; }
+
+job() { # name definition -> id
+	q -v name="$1" -v def="$2" <<-'SQL'
+		WITH j AS (INSERT INTO automation.jobs (name) VALUES (:'name')
+			RETURNING id)
+		INSERT INTO automation.job_versions (job_id, version, definition)
+			SELECT id, 1, :'def'::jsonb FROM j RETURNING job_id;
+	SQL
+}
+noop=$(job bench-noop '{"steps": [{"id": "s", "type": "local.noop"}]}')
+lat=$(job bench-lat '{"steps": [{"id": "s", "type": "local.noop"}]}')
+sleep0=$(job bench-sleep0 '{"steps": [{"id": "s", "type": "local.sleep", "inputs": {"seconds": 0}}]}')
+
+echo "bench: enqueueing $RUNS runs of a one-step local.noop job"
+q -v job="$noop" -v n="$RUNS" <<-'SQL'
+	INSERT INTO automation.runs (job_id, job_version, job_name)
+	SELECT :'job', 1, 'bench-noop' FROM generate_series(1, :n);
+SQL
+t0=$(date +%s.%N)
+while :; do
+	left=$(q -v job="$noop" -c "SELECT count(*) FROM automation.runs WHERE job_id = '$noop' AND state IN ('queued', 'running')")
+	[ "$left" = 0 ] && break
+	sleep 0.05
+done
+t1=$(date +%s.%N)
+read -r ok wall events < <(q -F ' ' -c "SELECT count(*) FILTER (WHERE state = 'succeeded'), extract(epoch FROM max(finished_at) - min(created_at)), (SELECT count(*) FROM core.events e WHERE e.run_id IN (SELECT id FROM automation.runs WHERE job_id = '$noop')) FROM automation.runs WHERE job_id = '$noop'")
+[ "$ok" = "$RUNS" ] || oc_die "only $ok of $RUNS runs succeeded"
+
+latency() { # job -> "p50 p99 max" in ms
+	local i
+	for ((i = 0; i < LAT; i++)); do
+		printf "SELECT automation.run_create(NULL, '%s', '{}', NULL, NULL, NULL, NULL, 'api', NULL, NULL, NULL, NULL, NULL);\nSELECT pg_sleep(0.02);\n" "$1"
+	done | q >/dev/null
+	sleep 2
+	q -F ' ' -c "SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 2), round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)::numeric, 2), round(max(ms)::numeric, 2), count(*) FROM (SELECT extract(epoch FROM min(s.started_at) - r.created_at) * 1000 AS ms FROM automation.runs r JOIN automation.run_steps s ON s.run_id = r.id WHERE r.job_id = '$1' GROUP BY r.id, r.created_at) x"
+}
+echo "bench: latency, $LAT runs one at a time on an idle worker"
+read -r f50 f99 fmax fn < <(latency "$lat")
+read -r s50 s99 smax sn < <(latency "$sleep0")
+
+echo
+printf 'queue: %d local.noop runs in %.2f s (first enqueued to last finished) = %.0f runs/s; %d events\n' \
+	"$RUNS" "$wall" "$(echo "$RUNS / $wall" | bc -l)" "$events"
+printf 'latency commit -> first step, local.noop (fast path, %d runs): p50 %s ms, p99 %s ms, max %s ms\n' "$fn" "$f50" "$f99" "$fmax"
+printf 'latency commit -> first step, local.sleep 0 (threads, %d runs): p50 %s ms, p99 %s ms, max %s ms\n' "$sn" "$s50" "$s99" "$smax"
+printf 'worker threads: %s; load average: %s\n' "${OPSCONDUCTOR_WORKER_THREADS:-default (8)}" "$(cut -d' ' -f1-3 /proc/loadavg)"
