@@ -241,6 +241,28 @@ export class ApiClient {
     return { data: data as T, status: res.status, etag: res.headers.get('ETag') };
   }
 
+  /**
+   * A streaming GET (server-sent events) with the access token in the
+   * Authorization header: the Response as it is, once refreshed on 401.
+   */
+  async openStream(path: string, headers: Record<string, string>, signal: AbortSignal): Promise<Response> {
+    const go = () =>
+      this.fetchFn(this.base + path, {
+        method: 'GET',
+        headers: this.token ? { ...headers, Authorization: `Bearer ${this.token}` } : headers,
+        credentials: 'same-origin',
+        cache: 'no-store',
+        signal,
+      });
+    let res = await go();
+    if (res.status === 401 && this.token !== null) {
+      await res.body?.cancel().catch(() => undefined);
+      const a = await this.refresh();
+      if (a) res = await go();
+    }
+    return res;
+  }
+
   async get<T>(path: string, q?: RequestOptions['query']): Promise<T> {
     return (await this.request<T>('GET', path, { query: q })).data;
   }
