@@ -40,6 +40,8 @@ export interface RequestOptions {
   maxTries?: number;
   /** No refresh-and-retry on 401 (sign-in, refresh itself). */
   noRefresh?: boolean;
+  /** Sent as Idempotency-Key (creates that may be retried). */
+  idempotencyKey?: string;
 }
 
 type Fetch = typeof fetch;
@@ -166,6 +168,7 @@ export class ApiClient {
     const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' };
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
     if (o.ifMatch) headers['If-Match'] = o.ifMatch;
+    if (o.idempotencyKey) headers['Idempotency-Key'] = o.idempotencyKey;
     let body: BodyInit | undefined;
     if (o.body !== undefined) {
       headers['Content-Type'] = 'application/json';
