@@ -222,7 +222,7 @@ function Builder() {
       actions={
         <>
           {version !== null && <Badge variant="light">version {version}</Badge>}
-          {id && (
+          {id && editable && (
             <Button variant="default" onClick={() => nav(`/jobs/${id}/run`)}>
               Run…
             </Button>
@@ -295,7 +295,8 @@ function Builder() {
                 setSelected(null);
                 setSelEdge(null);
               }}
-              fitView
+              fitView={!!id}
+              fitViewOptions={{ maxZoom: 1 }}
               proOptions={{ hideAttribution: true }}
             >
               <Background />

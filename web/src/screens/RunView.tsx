@@ -224,7 +224,7 @@ function RunPage() {
       <Group align="stretch" wrap="wrap" gap="sm">
         <Box h={440} style={{ flex: '1 1 320px', border: '1px solid var(--mantine-color-gray-4)', borderRadius: 8 }}>
           {graph && (
-            <ReactFlow nodes={graph.nodes} edges={graph.edges} nodeTypes={nodeTypes} nodesDraggable={false} nodesConnectable={false} fitView proOptions={{ hideAttribution: true }}>
+            <ReactFlow nodes={graph.nodes} edges={graph.edges} nodeTypes={nodeTypes} nodesDraggable={false} nodesConnectable={false} fitView fitViewOptions={{ maxZoom: 1 }} proOptions={{ hideAttribution: true }}>
               <Background />
               <Controls showInteractive={false} />
             </ReactFlow>
