@@ -8,7 +8,10 @@
 #
 # Usage: BUILD=<dir> bench/queue.sh   (after make)
 # Knobs: OC_BENCH_RUNS (20000), OC_BENCH_LATENCY_RUNS (200),
-#        OC_BENCH_WORKER_THREADS (the stack's default).
+#        OC_BENCH_WORKER_THREADS (the stack's default),
+#        OC_BENCH_ASYNC_COMMIT=1 (the worker's role commits with
+#        synchronous_commit off: what the fsync per commit costs; not a
+#        shipped setting).
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 . "$BENCH_DIR/../scripts/lib.sh"
@@ -72,6 +75,12 @@ job() { # name definition -> id
 			SELECT id, 1, :'def'::jsonb FROM j RETURNING job_id;
 	SQL
 }
+if [ "${OC_BENCH_ASYNC_COMMIT:-0}" = 1 ]; then
+	# New sessions take the setting: end the worker's, it reconnects.
+	q -c "ALTER ROLE oc_worker SET synchronous_commit = off" \
+		-c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = 'oc_worker'" >/dev/null
+	sleep 2
+fi
 noop=$(job bench-noop '{"steps": [{"id": "s", "type": "local.noop"}]}')
 lat=$(job bench-lat '{"steps": [{"id": "s", "type": "local.noop"}]}')
 sleep0=$(job bench-sleep0 '{"steps": [{"id": "s", "type": "local.sleep", "inputs": {"seconds": 0}}]}')
@@ -108,4 +117,4 @@ printf 'queue: %d local.noop runs in %.2f s (first enqueued to last finished) = 
 	"$RUNS" "$wall" "$(echo "$RUNS / $wall" | bc -l)" "$events"
 printf 'latency commit -> first step, local.noop (fast path, %d runs): p50 %s ms, p99 %s ms, max %s ms\n' "$fn" "$f50" "$f99" "$fmax"
 printf 'latency commit -> first step, local.sleep 0 (threads, %d runs): p50 %s ms, p99 %s ms, max %s ms\n' "$sn" "$s50" "$s99" "$smax"
-printf 'worker threads: %s; load average: %s\n' "${OPSCONDUCTOR_WORKER_THREADS:-default (8)}" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf 'worker threads: %s; synchronous_commit off: %s; load average: %s\n' "${OPSCONDUCTOR_WORKER_THREADS:-default (8)}" "${OC_BENCH_ASYNC_COMMIT:-0}" "$(cut -d' ' -f1-3 /proc/loadavg)"

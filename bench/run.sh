@@ -181,6 +181,15 @@ BUILD=$BUILD_DIR "$BENCH_DIR/scan.sh"
 echo
 BUILD=$BUILD_DIR "$BENCH_DIR/schedules.sh"
 
+# The run queue: 20,000 local.noop runs with one worker; commit-to-first-
+# step latency on an idle worker.
+echo
+BUILD=$BUILD_DIR "$BENCH_DIR/queue.sh"
+
+# Live events: 200 streams while a run logs 1,000 lines.
+echo
+BUILD=$BUILD_DIR "$BENCH_DIR/events.sh"
+
 # The web UI: initial JavaScript size and time to interactive.
 echo
 BUILD=$BUILD_DIR "$BENCH_DIR/web.sh"

@@ -9,6 +9,8 @@ void crypto_random(void *p, size_t n);
 /* n random bytes as base64url text (no padding) in out (cap bytes). */
 void crypto_random_token(char *out, size_t cap, size_t n);
 void crypto_sha256(unsigned char out[32], const void *p, size_t n);
+/* A random (version 4) uuid as text. */
+void crypto_uuid(char out[37]);
 /* SHA-256 of s as 64 hex characters plus NUL. */
 void crypto_sha256_hex(char out[65], const char *s);
 /* HMAC with "SHA1", "SHA256" or "SHA512"; returns the MAC length or -1. */

@@ -162,6 +162,25 @@ enc_hexval(int c)
 	return -1;
 }
 
+long
+enc_hex_decode(unsigned char *out, size_t outcap, const char *in,
+	       size_t inlen)
+{
+	size_t i;
+	int hi, lo;
+
+	if (inlen % 2 != 0 || inlen / 2 > outcap)
+		return -1;
+	for (i = 0; i < inlen / 2; i++) {
+		hi = enc_hexval((unsigned char)in[2 * i]);
+		lo = enc_hexval((unsigned char)in[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return (long)(inlen / 2);
+}
+
 int
 enc_url_decode(char *s)
 {

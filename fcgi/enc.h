@@ -6,6 +6,10 @@
 
 /* out must hold 2*n+1 bytes. */
 void enc_hex(char *out, const unsigned char *in, size_t n);
+/* Decodes hex (either case) into out; returns the byte count, or -1 when
+ * in is not hex or needs more than outcap bytes. */
+long enc_hex_decode(unsigned char *out, size_t outcap, const char *in,
+		    size_t inlen);
 /* base64url without padding; out must hold enc_b64url_len(n)+1 bytes. */
 size_t enc_b64url_len(size_t n);
 void enc_b64url(char *out, const unsigned char *in, size_t n);

@@ -1,9 +1,11 @@
 /* The request being served and the response being built. */
+#include <ctype.h>
 #include <string.h>
 
 #include "arena.h"
 #include "problem.h"
 #include "req.h"
+#include "valid.h"
 
 static void req_json_put(void *o);
 
@@ -121,4 +123,36 @@ req_if_match_or_problem(struct req *r, const char *version)
 		       "read it again.",
 		       version),
 	       -1;
+}
+
+const char *
+req_path_uuid(struct req *r, const char *name)
+{
+	const char *id = req_param(r, name);
+	char *s, *p;
+
+	if (id == NULL || !valid_uuid(id))
+		return NULL;
+	s = arena_strdup(r->arena, id);
+	for (p = s; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return s;
+}
+
+const char *
+req_actor_id(const struct req *r)
+{
+	return r->who.user_id[0] != '\0' ? r->who.user_id : NULL;
+}
+
+const char *
+req_actor_name(const struct req *r)
+{
+	return r->who.username[0] != '\0' ? r->who.username : "system";
+}
+
+void
+req_etag(struct req *r, const char *version)
+{
+	req_header_add(r, "ETag", arena_printf(r->arena, "\"%s\"", version));
 }

@@ -77,6 +77,15 @@ struct req {
 
 /* Path parameter, query parameter or FastCGI parameter; NULL if absent. */
 const char *req_param(const struct req *r, const char *name);
+/* The {name} path parameter lowercased (arena), or NULL when it is not a
+ * uuid. */
+const char *req_path_uuid(struct req *r, const char *name);
+/* The caller's user id (NULL when none, e.g. an API key of no user) and
+ * name ("system" when none), for created_by columns and audit rows. */
+const char *req_actor_id(const struct req *r);
+const char *req_actor_name(const struct req *r);
+/* Sets the ETag header to "<version>". */
+void req_etag(struct req *r, const char *version);
 const char *req_query(const struct req *r, const char *name);
 const char *req_env(const struct req *r, const char *name);
 /* Adds a response header; name and value are copied into the arena. */

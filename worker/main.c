@@ -162,7 +162,8 @@ main(int argc, char **argv)
 	struct db *db;
 	time_t now, next_beat = 0, next_renew = 0, next_recover = 0;
 	time_t next_prune = 0;
-	int i, n, free_slots, wait_ms, listening = 0, woken = 1, sched_ms;
+	int i, n, free_slots, wait_ms, listening = 0, listen_pid = 0;
+	int woken = 1, sched_ms;
 
 	if (argc > 1 && strcmp(argv[1], "rotate-secrets") != 0) {
 		fprintf(stderr, "usage: oc-worker [rotate-secrets ...] "
@@ -204,8 +205,13 @@ main(int argc, char **argv)
 
 	while (!worker_stop) {
 		now = time(NULL);
-		if (!listening || db_is_down(db))
+		/* LISTEN again on a new session (the connection may have been
+		 * replaced inside a query after a database restart). */
+		if (!listening || db_is_down(db) || db_conn(db) == NULL ||
+		    PQbackendPID(db_conn(db)) != listen_pid) {
 			listening = worker_listen(db) == 0;
+			listen_pid = listening ? PQbackendPID(db_conn(db)) : 0;
+		}
 		if (now >= next_beat) {
 			component_beat(db, "process", getpid());
 			next_beat = now + cfg.heartbeat_s;
@@ -250,9 +256,10 @@ main(int argc, char **argv)
 		wait_ms = free_slots > 0 || sched_ms < 1000 ? sched_ms : 1000;
 		if (run_engine_wait_ms() < wait_ms)
 			wait_ms = run_engine_wait_ms();
-		if (wait_ms > 0)
+		if (wait_ms > 0) {
 			worker_wait(db, wait_ms);
-		woken = 1;
+			woken = 1;
+		}
 	}
 
 	/* Stop claiming; hand back what has not started; let the running

@@ -65,6 +65,25 @@ static const struct rotate_kind rotate_kinds[] = {
       "automation.runs WHERE secret_params IS NOT NULL GROUP BY "
       "key_version",
       0}},
+    /* Secret parameters of schedules, bound to "schedule:<id>". */
+    {"schedule",
+     {"rotate_sched_page",
+      "SELECT id::text, secret_binding, encode(secret_params, 'hex'), "
+      "coalesce(key_version, 0)::text, version::text FROM "
+      "automation.schedules WHERE secret_params IS NOT NULL AND "
+      "key_version IS DISTINCT FROM $1::int AND id > $2::uuid ORDER BY id "
+      "LIMIT $3::int",
+      3},
+     {"rotate_sched_update",
+      "UPDATE automation.schedules SET secret_params = decode($2, 'hex'), "
+      "key_version = $3::int WHERE id = $1::uuid AND version = $4::int AND "
+      "coalesce(key_version, 0) = $5::int",
+      5},
+     {"rotate_sched_count",
+      "SELECT coalesce(key_version, 0)::text, count(*)::text FROM "
+      "automation.schedules WHERE secret_params IS NOT NULL GROUP BY "
+      "key_version",
+      0}},
 };
 #define ROTATE_NKINDS (sizeof(rotate_kinds) / sizeof(rotate_kinds[0]))
 

@@ -1,18 +1,17 @@
 /* Credentials: write-only secrets sealed for the worker; the API shows
  * metadata only (viewers: id, name and type). */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
 #include "audit.h"
 #include "credentials.h"
+#include "crypto.h"
 #include "db.h"
-#include "enc.h"
 #include "page.h"
 #include "problem.h"
 #include "req.h"
-#include "seal.h"
+#include "sealed.h"
 #include "shape.h"
 #include "sql.h"
 #include "sshkey.h"
@@ -190,10 +189,9 @@ credentials_seal_or_problem(struct req *r, const char *id, json_object *b,
 {
 	json_object *secret = json_object_new_object();
 	const char *aad = arena_printf(r->arena, "credential:%s", id);
-	const char *pt;
-	unsigned char *blob;
-	size_t len, ptlen, i;
-	char *hex;
+	struct sealed sd;
+	size_t i;
+	int rc;
 
 	for (i = 0; i < 4; i++)
 		if (valid_str(b, credentials_secret_names[i]) != NULL)
@@ -201,22 +199,12 @@ credentials_seal_or_problem(struct req *r, const char *id, json_object *b,
 			    secret, credentials_secret_names[i],
 			    json_object_new_string(
 				valid_str(b, credentials_secret_names[i])));
-	pt = json_object_to_json_string_length(secret, JSON_C_TO_STRING_PLAIN,
-					       &ptlen);
-	blob = seal_encrypt(aad, strlen(aad), pt, ptlen, &len);
+	rc = sealed_json_or_problem(r, aad, secret, "secrets", &sd);
 	json_object_put(secret);
-	if (blob == NULL) {
-		req_header_add(r, "Retry-After", "5");
-		return problem(r, PROBLEM_UNAVAILABLE,
-			       "No encryption key is loaded; secrets cannot "
-			       "be stored."),
-		       -1;
-	}
-	hex = arena_alloc(r->arena, len * 2 + 1);
-	enc_hex(hex, blob, len);
-	free(blob);
-	s->hex = hex;
-	snprintf(s->version, sizeof(s->version), "%d", seal_current_version());
+	if (rc < 0)
+		return -1;
+	s->hex = sd.hex;
+	snprintf(s->version, sizeof(s->version), "%s", sd.version);
 	return 0;
 }
 
@@ -285,7 +273,7 @@ credentials_create(struct req *r)
 	if (strcmp(type, "ssh_key") == 0 &&
 	    credentials_key_or_problem(r, b, &s.key) < 0)
 		return r->status;
-	shape_uuid(id);
+	crypto_uuid(id);
 	if (credentials_seal_or_problem(r, id, b, &s) < 0 ||
 	    db_begin_or_problem(r) < 0)
 		return r->status;
@@ -294,8 +282,8 @@ credentials_create(struct req *r)
 	    DB_PARAMS(id, name, type, user, domain,
 		      s.key.type[0] ? s.key.type : NULL,
 		      s.key.fingerprint[0] ? s.key.fingerprint : NULL, s.hex,
-		      s.version, valid_str(b, "description"), shape_by(r),
-		      shape_by_name(r)));
+		      s.version, valid_str(b, "description"), req_actor_id(r),
+		      req_actor_name(r)));
 	if (res == NULL) {
 		if (r->status == 409)
 			return problem(r, PROBLEM_CONFLICT,
@@ -316,7 +304,7 @@ credentials_create(struct req *r)
 int
 credentials_get(struct req *r)
 {
-	const char *id = shape_path_id(r, "id");
+	const char *id = req_path_uuid(r, "id");
 	PGresult *res;
 
 	if (id == NULL)
@@ -337,7 +325,7 @@ int
 credentials_patch(struct req *r)
 {
 	json_object *b = r->body, *before;
-	const char *id = shape_path_id(r, "id");
+	const char *id = req_path_uuid(r, "id");
 	const char *name, *user, *domain, *desc;
 	const struct cred_rule *rule;
 	struct cred_sealed s;
@@ -382,8 +370,8 @@ credentials_patch(struct req *r)
 	    r, &sql_cred_update,
 	    DB_PARAMS(id, name, user, domain, s.key.type[0] ? s.key.type : NULL,
 		      s.key.fingerprint[0] ? s.key.fingerprint : NULL, s.hex,
-		      reseal ? s.version : NULL, desc, shape_by(r),
-		      shape_by_name(r)));
+		      reseal ? s.version : NULL, desc, req_actor_id(r),
+		      req_actor_name(r)));
 	if (res == NULL) {
 		if (r->status == 409)
 			return problem(r, PROBLEM_CONFLICT,
@@ -403,7 +391,7 @@ credentials_patch(struct req *r)
 int
 credentials_delete(struct req *r)
 {
-	const char *id = shape_path_id(r, "id"), *force = req_query(r, "force");
+	const char *id = req_path_uuid(r, "id"), *force = req_query(r, "force");
 	int forced = force != NULL && strcmp(force, "true") == 0;
 	json_object *users, *before, *u;
 	PGresult *res, *used;
@@ -452,7 +440,7 @@ credentials_delete(struct req *r)
 	if ((PQntuples(used) > 0 &&
 	     db_query_or_problem(
 		 r, &sql_cred_unlink,
-		 DB_PARAMS(id, shape_by(r), shape_by_name(r))) == NULL) ||
+		 DB_PARAMS(id, req_actor_id(r), req_actor_name(r))) == NULL) ||
 	    db_query_or_problem(r, &sql_cred_delete, DB_PARAMS(id)) == NULL ||
 	    audit_or_problem(r, "credential.delete", "credential", id, before,
 			     NULL) < 0 ||

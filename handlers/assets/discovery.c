@@ -8,6 +8,7 @@
 #include "addr.h"
 #include "arena.h"
 #include "audit.h"
+#include "crypto.h"
 #include "db.h"
 #include "discovery.h"
 #include "idem.h"
@@ -180,7 +181,7 @@ discovery_settings_put(struct req *r)
 		return r->status;
 	res = db_query_or_problem(r, &sql_settings_put,
 				  DB_PARAMS(shape_text(r, canon), max,
-					    shape_by(r), shape_by_name(r)));
+					    req_actor_id(r), req_actor_name(r)));
 	if (res == NULL)
 		return r->status;
 	if (PQntuples(res) != 1)
@@ -260,17 +261,17 @@ discovery_scan_create(struct req *r)
 	}
 	if (bad)
 		return r->status;
-	shape_uuid(id);
+	crypto_uuid(id);
 	snprintf(total, sizeof(total), "%llu", hosts);
 	task = db_query_or_problem(r, &sql_scan_task_insert,
-				   DB_PARAMS(id, shape_by(r)));
+				   DB_PARAMS(id, req_actor_id(r)));
 	if (task == NULL)
 		return r->status;
 	res = db_query_or_problem(r, &sql_scan_insert,
 				  DB_PARAMS(id, shape_text(r, canon),
 					    shape_text(r, ports), timeout, conc,
 					    total, PQgetvalue(task, 0, 0),
-					    shape_by(r), shape_by_name(r)));
+					    req_actor_id(r), req_actor_name(r)));
 	if (res == NULL)
 		return r->status;
 	scan = req_own(r, shape_row(res, 0, shape_scan, -1));
@@ -306,7 +307,7 @@ discovery_scan_list(struct req *r)
 int
 discovery_scan_get(struct req *r)
 {
-	const char *id = shape_path_id(r, "id");
+	const char *id = req_path_uuid(r, "id");
 	PGresult *res;
 
 	if (id == NULL)
@@ -322,7 +323,7 @@ discovery_scan_get(struct req *r)
 int
 discovery_scan_cancel(struct req *r)
 {
-	const char *id = shape_path_id(r, "id"), *state;
+	const char *id = req_path_uuid(r, "id"), *state;
 	PGresult *cur, *res;
 
 	if (id == NULL)
@@ -355,7 +356,7 @@ discovery_scan_cancel(struct req *r)
 int
 discovery_scan_results(struct req *r)
 {
-	const char *id = shape_path_id(r, "id");
+	const char *id = req_path_uuid(r, "id");
 	const char *cls = req_query(r, "classification");
 	struct page p;
 	PGresult *res;

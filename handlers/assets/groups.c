@@ -1,6 +1,7 @@
 /* Groups of targets: static (listed members) or dynamic (a filter on tags,
  * os and a name pattern, evaluated when used). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
@@ -15,6 +16,7 @@
 #include "target.h"
 
 #define GROUPS_IDS_MAX 1000
+#define GROUPS_PREVIEW_MAX 50 /* targets a filter preview lists */
 
 const struct field groups_list_query[] = {
     {"q", FIELD_STRING, 0, 0, 128, NULL, NULL},
@@ -40,6 +42,10 @@ const struct field groups_patch_fields[] = {
 const struct field groups_members_fields[] = {
     {"add", FIELD_ARRAY, 0, 0, GROUPS_IDS_MAX, NULL, groups_check_ids},
     {"remove", FIELD_ARRAY, 0, 0, GROUPS_IDS_MAX, NULL, groups_check_ids},
+    {NULL, 0, 0, 0, 0, NULL, NULL}};
+
+const struct field groups_preview_fields[] = {
+    {"filter", FIELD_OBJECT, FIELD_REQUIRED, 0, 0, NULL, groups_check_filter},
     {NULL, 0, 0, 0, 0, NULL, NULL}};
 
 const struct field groups_members_query[] = {PAGE_QUERY_FIELDS,
@@ -223,7 +229,7 @@ groups_create(struct req *r)
 	    r, &sql_group_insert,
 	    DB_PARAMS(name, valid_str(b, "description"), shape_tf(dynamic),
 		      filter != NULL ? shape_text(r, filter) : NULL,
-		      shape_by(r), shape_by_name(r)));
+		      req_actor_id(r), req_actor_name(r)));
 	if (res == NULL) {
 		if (r->status == 409)
 			return problem(r, PROBLEM_CONFLICT,
@@ -262,7 +268,7 @@ groups_create(struct req *r)
 int
 groups_get(struct req *r)
 {
-	const char *id = shape_path_id(r, "id");
+	const char *id = req_path_uuid(r, "id");
 	PGresult *res;
 
 	if (id == NULL)
@@ -279,7 +285,7 @@ int
 groups_patch(struct req *r)
 {
 	json_object *b = r->body, *filter = NULL;
-	const char *id = shape_path_id(r, "id"), *name, *desc, *ftext;
+	const char *id = req_path_uuid(r, "id"), *name, *desc, *ftext;
 	PGresult *res, *cur = groups_lock_or_problem(r, id);
 	int dynamic;
 
@@ -303,8 +309,8 @@ groups_patch(struct req *r)
 			       : db_value(cur, 0, SQL_GROUP_FILTER);
 	res = db_query_or_problem(r, &sql_group_update,
 				  DB_PARAMS(id, name, desc != NULL ? desc : "",
-					    ftext, shape_by(r),
-					    shape_by_name(r)));
+					    ftext, req_actor_id(r),
+					    req_actor_name(r)));
 	if (res == NULL) {
 		if (r->status == 409)
 			return problem(r, PROBLEM_CONFLICT,
@@ -324,7 +330,7 @@ groups_patch(struct req *r)
 int
 groups_delete(struct req *r)
 {
-	const char *id = shape_path_id(r, "id");
+	const char *id = req_path_uuid(r, "id");
 	PGresult *cur = groups_lock_or_problem(r, id);
 
 	if (cur == NULL)
@@ -342,7 +348,7 @@ groups_delete(struct req *r)
 int
 groups_members_list(struct req *r)
 {
-	const char *id = shape_path_id(r, "id");
+	const char *id = req_path_uuid(r, "id");
 	struct page p;
 	PGresult *res;
 	long long total;
@@ -371,7 +377,7 @@ int
 groups_members_change(struct req *r)
 {
 	json_object *b = r->body, *add = NULL, *rem = NULL, *after;
-	const char *id = shape_path_id(r, "id"), *addtext = NULL;
+	const char *id = req_path_uuid(r, "id"), *addtext = NULL;
 	PGresult *cur = groups_lock_or_problem(r, id), *added = NULL;
 	PGresult *removed = NULL, *res;
 	int i;
@@ -430,4 +436,34 @@ groups_members_change(struct req *r)
 		shape_etag(r, res, 0, SQL_GROUP_VERSION);
 		return req_reply(r, 200, o);
 	}
+}
+
+int
+groups_preview(struct req *r)
+{
+	json_object *filter = NULL;
+	const char *ftext;
+	PGresult *res, *cnt;
+	long long total;
+	json_object *o;
+
+	json_object_object_get_ex(r->body, "filter", &filter);
+	ftext = shape_text(r, filter);
+	res = db_query_or_problem(
+	    r, &sql_group_preview,
+	    DB_PARAMS(ftext, arena_printf(r->arena, "%d", GROUPS_PREVIEW_MAX)));
+	if (res == NULL)
+		return r->status;
+	total = PQntuples(res);
+	if (total >= GROUPS_PREVIEW_MAX) {
+		cnt = db_query_or_problem(r, &sql_group_preview_count,
+					  DB_PARAMS(ftext));
+		if (cnt == NULL)
+			return r->status;
+		total = strtoll(PQgetvalue(cnt, 0, 0), NULL, 10);
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "items", shape_rows(res, shape_target, -1));
+	json_object_object_add(o, "total", json_object_new_int64(total));
+	return req_reply(r, 200, o);
 }

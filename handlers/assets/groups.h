@@ -12,6 +12,7 @@ extern const struct field groups_create_fields[];
 extern const struct field groups_patch_fields[];
 extern const struct field groups_members_fields[];
 extern const struct field groups_members_query[];
+extern const struct field groups_preview_fields[];
 
 /* Field checks shared with connection tests and imports: an array of
  * uuids; a dynamic group filter object. */
@@ -25,5 +26,8 @@ int groups_patch(struct req *r);
 int groups_delete(struct req *r);
 int groups_members_list(struct req *r);
 int groups_members_change(struct req *r);
+/* POST /groups/preview: the targets a dynamic group filter matches now
+ * (the first 50 by name, and how many); writes nothing. */
+int groups_preview(struct req *r);
 
 #endif

@@ -46,6 +46,8 @@ static const struct route assets_routes[] = {
      0},
     {"POST", "/api/v1/groups", groups_create, ROLE_OPERATOR,
      groups_create_fields, NULL, 0},
+    {"POST", "/api/v1/groups/preview", groups_preview, ROLE_VIEWER,
+     groups_preview_fields, NULL, 0},
     {"GET", "/api/v1/groups/{id}", groups_get, ROLE_VIEWER, NULL, NULL, 0},
     {"PATCH", "/api/v1/groups/{id}", groups_patch, ROLE_OPERATOR,
      groups_patch_fields, NULL, 0},

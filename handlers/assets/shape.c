@@ -1,18 +1,15 @@
 /* JSON shapes of the assets objects, driven by the column lists of sql.h,
  * their ETags and If-Match checks, and small shared helpers. */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
-#include "crypto.h"
 #include "db.h"
 #include "problem.h"
 #include "req.h"
 #include "shape.h"
 #include "sql.h"
-#include "valid.h"
 
 const struct shape_col shape_target[] = {
     {"id", SHAPE_STR},
@@ -210,10 +207,7 @@ shape_rows(const PGresult *res, const struct shape_col *cols, int n)
 void
 shape_etag(struct req *r, const PGresult *res, int row, int col)
 {
-	char tag[32];
-
-	snprintf(tag, sizeof(tag), "\"%s\"", PQgetvalue(res, row, col));
-	req_header_add(r, "ETag", tag);
+	req_etag(r, PQgetvalue(res, row, col));
 }
 
 int
@@ -222,46 +216,9 @@ shape_if_match_or_problem(struct req *r, const PGresult *res, int row, int col)
 	return req_if_match_or_problem(r, PQgetvalue(res, row, col));
 }
 
-const char *
-shape_path_id(struct req *r, const char *name)
-{
-	const char *id = req_param(r, name);
-	char *s, *p;
 
-	if (id == NULL || !valid_uuid(id))
-		return NULL;
-	s = arena_strdup(r->arena, id);
-	for (p = s; *p != '\0'; p++)
-		*p = (char)tolower((unsigned char)*p);
-	return s;
-}
 
-void
-shape_uuid(char out[37])
-{
-	unsigned char b[16];
 
-	crypto_random(b, sizeof(b));
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	snprintf(out, 37,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-		 "%02x%02x%02x%02x%02x%02x",
-		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
-		 b[10], b[11], b[12], b[13], b[14], b[15]);
-}
-
-const char *
-shape_by(const struct req *r)
-{
-	return r->who.user_id[0] != '\0' ? r->who.user_id : NULL;
-}
-
-const char *
-shape_by_name(const struct req *r)
-{
-	return r->who.username[0] != '\0' ? r->who.username : "system";
-}
 
 const char *
 shape_tf(int b)

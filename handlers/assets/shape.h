@@ -47,13 +47,7 @@ void shape_etag(struct req *r, const PGresult *res, int row, int col);
  * "*"); -1 with a 412 problem otherwise. */
 int shape_if_match_or_problem(struct req *r, const PGresult *res, int row,
 			      int col);
-/* The {id} path parameter lowercased, or NULL when not a uuid. */
-const char *shape_path_id(struct req *r, const char *name);
-/* A random (v4) uuid as text into out. */
-void shape_uuid(char out[37]);
 /* The caller's user id and name for created_by/updated_by. */
-const char *shape_by(const struct req *r);
-const char *shape_by_name(const struct req *r);
 /* "t"/"f" of a boolean. */
 const char *shape_tf(int b);
 /* JSON text of o (arena memory). */

@@ -249,6 +249,21 @@ const struct db_stmt sql_group_members_count = {
 	"SELECT count(*) FROM assets.targets t WHERE " SQL_IN_GROUP("$1::uuid"),
 	1};
 
+/* $1 a dynamic group's filter (JSON), $2 limit: the first targets it
+ * matches, by name */
+const struct db_stmt sql_group_preview = {
+	"as_group_preview",
+	"SELECT " SQL_TARGET_COLS " FROM assets.targets t "
+	"WHERE assets.filter_match(t.tags, t.os, t.name, $1::jsonb) "
+	"ORDER BY t.name LIMIT $2::integer",
+	2};
+
+const struct db_stmt sql_group_preview_count = {
+	"as_group_preview_count",
+	"SELECT count(*) FROM assets.targets t "
+	"WHERE assets.filter_match(t.tags, t.os, t.name, $1::jsonb)",
+	1};
+
 /* $1 group, $2 target ids (JSON) -> the ids newly added */
 const struct db_stmt sql_group_members_add = {
 	"as_group_members_add",

@@ -137,6 +137,8 @@ extern const struct db_stmt sql_group_update;
 extern const struct db_stmt sql_group_delete;
 extern const struct db_stmt sql_group_members;
 extern const struct db_stmt sql_group_members_count;
+extern const struct db_stmt sql_group_preview;
+extern const struct db_stmt sql_group_preview_count;
 extern const struct db_stmt sql_group_members_add;
 extern const struct db_stmt sql_group_members_remove;
 extern const struct db_stmt sql_groups_brief;

@@ -256,7 +256,7 @@ target_insert_or_problem(struct req *r, const struct target_in *t)
 		      shape_tf(t->winrm_https), t->winrm_auth,
 		      shape_tf(t->winrm_verify_tls), t->ssh_user,
 		      t->credential_id, tags, t->description,
-		      shape_tf(t->enabled), shape_by(r), shape_by_name(r)));
+		      shape_tf(t->enabled), req_actor_id(r), req_actor_name(r)));
 	if (res == NULL && r->status == 409)
 		problem(r, PROBLEM_CONFLICT,
 			"A target named \"%s\" exists already.", t->name);

@@ -124,7 +124,7 @@ targets_create(struct req *r)
 int
 targets_get(struct req *r)
 {
-	const char *id = shape_path_id(r, "id");
+	const char *id = req_path_uuid(r, "id");
 	PGresult *res;
 
 	if (id == NULL)
@@ -142,7 +142,7 @@ targets_get(struct req *r)
 int
 targets_patch(struct req *r)
 {
-	const char *id = shape_path_id(r, "id");
+	const char *id = req_path_uuid(r, "id");
 	struct target_in t, old;
 	PGresult *res;
 	char port[16];
@@ -186,8 +186,8 @@ targets_patch(struct req *r)
 		    t.tags != NULL ? shape_text(r, t.tags) : "[]",
 		    t.description,
 		    shape_tf(t.enabled),
-		    shape_by(r),
-		    shape_by_name(r),
+		    req_actor_id(r),
+		    req_actor_name(r),
 		    shape_tf(forget)};
 		json_object *before =
 		    req_own(r, shape_row(res, 0, shape_target, -1));
@@ -214,7 +214,7 @@ targets_patch(struct req *r)
 int
 targets_delete(struct req *r)
 {
-	const char *id = shape_path_id(r, "id");
+	const char *id = req_path_uuid(r, "id");
 	PGresult *res;
 
 	res = target_lock_or_problem(r, id, 1);
@@ -233,7 +233,7 @@ targets_delete(struct req *r)
 int
 targets_hostkey_accept(struct req *r)
 {
-	const char *id = shape_path_id(r, "id");
+	const char *id = req_path_uuid(r, "id");
 	const char *fp = valid_str(r->body, "fingerprint");
 	PGresult *cur, *res;
 
@@ -246,7 +246,7 @@ targets_hostkey_accept(struct req *r)
 			       "acceptance on this target.");
 	res = db_query_or_problem(
 	    r, &sql_target_hostkey_accept,
-	    DB_PARAMS(id, fp, shape_by(r), shape_by_name(r)));
+	    DB_PARAMS(id, fp, req_actor_id(r), req_actor_name(r)));
 	if (res == NULL)
 		return r->status;
 	if (PQntuples(res) != 1)
@@ -265,14 +265,14 @@ targets_hostkey_accept(struct req *r)
 int
 targets_hostkey_forget(struct req *r)
 {
-	const char *id = shape_path_id(r, "id");
+	const char *id = req_path_uuid(r, "id");
 	PGresult *cur, *res;
 
 	cur = target_lock_or_problem(r, id, 0);
 	if (cur == NULL)
 		return r->status;
 	res = db_query_or_problem(r, &sql_target_hostkey_forget,
-				  DB_PARAMS(id, shape_by(r), shape_by_name(r)));
+				  DB_PARAMS(id, req_actor_id(r), req_actor_name(r)));
 	if (res == NULL ||
 	    audit_or_problem(r, "target.host_key_forget", "target", id,
 			     req_own(r, shape_row(cur, 0, shape_target, -1)),

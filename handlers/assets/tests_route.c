@@ -36,7 +36,7 @@ tests_route_location(struct req *r, const char *task)
 int
 tests_route_one(struct req *r)
 {
-	const char *id = shape_path_id(r, "id");
+	const char *id = req_path_uuid(r, "id");
 	json_object *o, *after;
 	PGresult *res;
 
@@ -46,7 +46,7 @@ tests_route_one(struct req *r)
 	if (strcmp(PQgetvalue(res, 0, SQL_TARGET_ENABLED), "t") != 0)
 		return problem(r, PROBLEM_CONFLICT,
 			       "The target is disabled; enable it to test it.");
-	res = db_query_or_problem(r, &sql_test_one, DB_PARAMS(id, shape_by(r)));
+	res = db_query_or_problem(r, &sql_test_one, DB_PARAMS(id, req_actor_id(r)));
 	if (res == NULL)
 		return r->status;
 	after = req_own(r, json_object_new_object());
@@ -124,7 +124,7 @@ tests_route_many(struct req *r)
 			       "at once.",
 			       enabled, TESTS_ROUTE_MAX);
 	res = db_query_or_problem(r, &sql_test_many,
-				  DB_PARAMS(idtext, group, ftext, shape_by(r)));
+				  DB_PARAMS(idtext, group, ftext, req_actor_id(r)));
 	if (res == NULL)
 		return r->status;
 	o = req_own(r, json_object_new_object());
@@ -162,7 +162,7 @@ tests_route_many(struct req *r)
 int
 tests_route_get(struct req *r)
 {
-	const char *id = shape_path_id(r, "task_id");
+	const char *id = req_path_uuid(r, "task_id");
 	PGresult *res;
 
 	if (id == NULL)

@@ -1,5 +1,5 @@
-/* Small helpers shared by the automation handlers: ids, actors, JSON
- * columns, replies. */
+/* Small helpers shared by the automation handlers: JSON columns and
+ * replies. */
 #ifndef OC_AUTOMATION_AUTO_H
 #define OC_AUTOMATION_AUTO_H
 
@@ -8,19 +8,10 @@
 
 struct req;
 
-/* The {name} path parameter lowercased, or NULL when not a uuid. */
-const char *auto_path_id(struct req *r, const char *name);
-/* A random (v4) uuid as text into out. */
-void auto_uuid(char out[37]);
-/* The caller's user id (NULL for none) and name, for created_by. */
-const char *auto_by(const struct req *r);
-const char *auto_by_name(const struct req *r);
 /* Column col of row parsed as JSON (a new reference; null when NULL). */
 json_object *auto_json(const PGresult *res, int row, int col);
 /* JSON text of o (arena memory). */
 const char *auto_text(struct req *r, json_object *o);
-/* Sets ETag: "<version>". */
-void auto_etag(struct req *r, const char *version);
 /* Sends bytes given as hex (a bytea column encoded in SQL) as the body
  * with the Content-Type and an attachment Content-Disposition for name.
  * Returns 200, or a 500 problem when hex is malformed. */

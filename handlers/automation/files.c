@@ -67,7 +67,7 @@ files_job_or_problem(struct req *r, const char *job, int lock)
 int
 files_upload(struct req *r)
 {
-	const char *job = auto_path_id(r, "id"), *name = req_query(r, "name");
+	const char *job = req_path_uuid(r, "id"), *name = req_query(r, "name");
 	char *hex;
 	PGresult *res;
 	json_object *after;
@@ -78,7 +78,7 @@ files_upload(struct req *r)
 	enc_hex(hex, (const unsigned char *)r->raw_body, r->raw_len);
 	res = db_query_or_problem(
 	    r, &sql_file_insert,
-	    DB_PARAMS(job, name, hex, auto_by(r), auto_by_name(r)));
+	    DB_PARAMS(job, name, hex, req_actor_id(r), req_actor_name(r)));
 	if (res == NULL) {
 		if (r->status == 409)
 			return problem(r, PROBLEM_CONFLICT,
@@ -102,7 +102,7 @@ files_upload(struct req *r)
 int
 files_list(struct req *r)
 {
-	const char *job = auto_path_id(r, "id");
+	const char *job = req_path_uuid(r, "id");
 	json_object *o, *items;
 	PGresult *res;
 	int i;
@@ -124,8 +124,8 @@ files_list(struct req *r)
 int
 files_get(struct req *r)
 {
-	const char *job = auto_path_id(r, "id");
-	const char *file = auto_path_id(r, "file_id");
+	const char *job = req_path_uuid(r, "id");
+	const char *file = req_path_uuid(r, "file_id");
 	const char *dl = req_query(r, "download");
 	PGresult *res;
 
@@ -156,8 +156,8 @@ files_get(struct req *r)
 int
 files_delete(struct req *r)
 {
-	const char *job = auto_path_id(r, "id");
-	const char *file = auto_path_id(r, "file_id");
+	const char *job = req_path_uuid(r, "id");
+	const char *file = req_path_uuid(r, "file_id");
 	PGresult *res;
 
 	if (files_job_or_problem(r, job, 1) < 0)

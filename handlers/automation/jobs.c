@@ -6,6 +6,7 @@
 #include "arena.h"
 #include "audit.h"
 #include "auto.h"
+#include "crypto.h"
 #include "db.h"
 #include "jobcheck.h"
 #include "jobs.h"
@@ -78,7 +79,7 @@ jobs_need_if_match_or_problem(struct req *r)
 static int
 jobs_reply_row(struct req *r, int status, const PGresult *res)
 {
-	auto_etag(r, PQgetvalue(res, 0, 1));
+	req_etag(r, PQgetvalue(res, 0, 1));
 	return req_reply(r, status, auto_json(res, 0, 0));
 }
 
@@ -133,13 +134,13 @@ jobs_create(struct req *r)
 	if (jobcheck_or_problem(r, r->body) < 0)
 		return r->status;
 	def = jobs_normalize(r, r->body);
-	auto_uuid(id);
+	crypto_uuid(id);
 	if (db_begin_or_problem(r) < 0)
 		return r->status;
 	res = db_query_or_problem(
 	    r, &sql_job_insert,
 	    DB_PARAMS(id, name, valid_str(def, "description"),
-		      auto_text(r, def), auto_by(r), auto_by_name(r)));
+		      auto_text(r, def), req_actor_id(r), req_actor_name(r)));
 	if (res == NULL)
 		return jobs_conflict(r, name);
 	if (audit_or_problem(r, "job.create", "job", id, NULL,
@@ -154,7 +155,7 @@ jobs_create(struct req *r)
 int
 jobs_get(struct req *r)
 {
-	const char *id = auto_path_id(r, "id");
+	const char *id = req_path_uuid(r, "id");
 	PGresult *res;
 
 	if (id == NULL)
@@ -170,7 +171,7 @@ jobs_get(struct req *r)
 int
 jobs_put(struct req *r)
 {
-	const char *id = auto_path_id(r, "id");
+	const char *id = req_path_uuid(r, "id");
 	const char *name = valid_str(r->body, "name");
 	json_object *def, *before;
 	PGresult *res;
@@ -193,7 +194,7 @@ jobs_put(struct req *r)
 	res = db_query_or_problem(
 	    r, &sql_job_update,
 	    DB_PARAMS(id, name, valid_str(def, "description"),
-		      auto_text(r, def), auto_by(r), auto_by_name(r)));
+		      auto_text(r, def), req_actor_id(r), req_actor_name(r)));
 	if (res == NULL)
 		return jobs_conflict(r, name);
 	if (audit_or_problem(r, "job.update", "job", id, before,
@@ -206,7 +207,7 @@ jobs_put(struct req *r)
 int
 jobs_delete(struct req *r)
 {
-	const char *id = auto_path_id(r, "id");
+	const char *id = req_path_uuid(r, "id");
 	PGresult *res, *active;
 	long long n;
 
@@ -231,7 +232,7 @@ jobs_delete(struct req *r)
 			       "cancel them or wait for them to end first.",
 			       n);
 	if (db_query_or_problem(r, &sql_job_delete,
-				DB_PARAMS(id, auto_by(r), auto_by_name(r))) ==
+				DB_PARAMS(id, req_actor_id(r), req_actor_name(r))) ==
 		NULL ||
 	    audit_or_problem(r, "job.delete", "job", id,
 			     req_own(r, auto_json(res, 0, 0)), NULL) < 0 ||
@@ -244,7 +245,7 @@ jobs_delete(struct req *r)
 int
 jobs_versions(struct req *r)
 {
-	const char *id = auto_path_id(r, "id");
+	const char *id = req_path_uuid(r, "id");
 	json_object *items;
 	struct page p;
 	PGresult *res;
@@ -280,7 +281,7 @@ jobs_versions(struct req *r)
 int
 jobs_version_get(struct req *r)
 {
-	const char *id = auto_path_id(r, "id"), *n = req_param(r, "n");
+	const char *id = req_path_uuid(r, "id"), *n = req_param(r, "n");
 	char *end;
 	long v;
 	PGresult *res;

@@ -8,15 +8,15 @@
 #include "arena.h"
 #include "audit.h"
 #include "auto.h"
+#include "crypto.h"
 #include "db.h"
-#include "enc.h"
 #include "idem.h"
 #include "jobcheck.h"
 #include "page.h"
 #include "problem.h"
 #include "req.h"
 #include "runs.h"
-#include "seal.h"
+#include "sealed.h"
 #include "sql.h"
 
 #define RUNS_LOG_DEFAULT 500
@@ -63,30 +63,17 @@ static int
 runs_seal_or_problem(struct req *r, const char *id, json_object *secret,
 		     struct runs_sealed *s)
 {
-	const char *pt;
-	unsigned char *blob;
-	size_t len, ptlen;
-	char *hex;
+	struct sealed sd;
 
 	memset(s, 0, sizeof(*s));
 	if (secret == NULL)
 		return 0;
 	s->binding = arena_printf(r->arena, "run:%s", id);
-	pt = json_object_to_json_string_length(secret, JSON_C_TO_STRING_PLAIN,
-					       &ptlen);
-	blob = seal_encrypt(s->binding, strlen(s->binding), pt, ptlen, &len);
-	if (blob == NULL) {
-		req_header_add(r, "Retry-After", "5");
-		return problem(r, PROBLEM_UNAVAILABLE,
-			       "No encryption key is loaded; secret "
-			       "parameters cannot be stored."),
-		       -1;
-	}
-	hex = arena_alloc(r->arena, len * 2 + 1);
-	enc_hex(hex, blob, len);
-	free(blob);
-	s->hex = hex;
-	snprintf(s->version, sizeof(s->version), "%d", seal_current_version());
+	if (sealed_json_or_problem(r, s->binding, secret, "secret parameters",
+				   &sd) < 0)
+		return -1;
+	s->hex = sd.hex;
+	snprintf(s->version, sizeof(s->version), "%s", sd.version);
 	return 0;
 }
 
@@ -129,7 +116,7 @@ runs_reply_run(struct req *r, int status, const char *id, const char *action,
 int
 runs_create(struct req *r)
 {
-	const char *job = auto_path_id(r, "id");
+	const char *job = req_path_uuid(r, "id");
 	json_object *b = r->body, *def, *params = NULL, *sel = NULL;
 	json_object *clear, *secret;
 	struct runs_sealed s;
@@ -168,15 +155,15 @@ runs_create(struct req *r)
 	}
 	if (rc < 0)
 		return r->status;
-	auto_uuid(id);
+	crypto_uuid(id);
 	if (runs_seal_or_problem(r, id, secret, &s) < 0)
 		return r->status;
 	res = db_query_or_problem(
 	    r, &sql_run_create,
 	    DB_PARAMS(id, job, auto_text(r, clear), s.hex, s.binding,
 		      s.hex != NULL ? s.version : NULL,
-		      sel != NULL ? auto_text(r, sel) : NULL, auto_by(r),
-		      auto_by_name(r)));
+		      sel != NULL ? auto_text(r, sel) : NULL, req_actor_id(r),
+		      req_actor_name(r)));
 	if (res == NULL)
 		return r->status;
 	if (PQgetisnull(res, 0, 0))
@@ -223,7 +210,7 @@ runs_list(struct req *r)
 int
 runs_get(struct req *r)
 {
-	const char *id = auto_path_id(r, "id");
+	const char *id = req_path_uuid(r, "id");
 	PGresult *res;
 
 	if (id == NULL)
@@ -239,7 +226,7 @@ runs_get(struct req *r)
 int
 runs_log(struct req *r)
 {
-	const char *id = auto_path_id(r, "id");
+	const char *id = req_path_uuid(r, "id");
 	long long after = valid_query_int(r, "after", 0);
 	long long limit = valid_query_int(r, "limit", RUNS_LOG_DEFAULT);
 	json_object *o, *items;
@@ -273,7 +260,7 @@ runs_log(struct req *r)
 int
 runs_cancel(struct req *r)
 {
-	const char *id = auto_path_id(r, "id");
+	const char *id = req_path_uuid(r, "id");
 	json_object *before, *after;
 	PGresult *res;
 
@@ -308,7 +295,7 @@ runs_cancel(struct req *r)
 int
 runs_retry(struct req *r)
 {
-	const char *old = auto_path_id(r, "id"), *state, *ids;
+	const char *old = req_path_uuid(r, "id"), *state, *ids;
 	PGresult *res;
 	char id[37];
 	int rc;
@@ -336,14 +323,14 @@ runs_retry(struct req *r)
 			       "No target of this run failed, timed out or was "
 			       "canceled; there is nothing to retry.");
 	ids = db_value(res, 0, 3);
-	auto_uuid(id);
+	crypto_uuid(id);
 	res = db_query_or_problem(
 	    r, &sql_run_retry,
 	    DB_PARAMS(old, id,
 		      ids != NULL
 			  ? arena_printf(r->arena, "{\"targets\":%s}", ids)
 			  : NULL,
-		      auto_by(r), auto_by_name(r)));
+		      req_actor_id(r), req_actor_name(r)));
 	if (res == NULL)
 		return r->status;
 	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
@@ -355,8 +342,8 @@ runs_retry(struct req *r)
 int
 runs_file(struct req *r)
 {
-	const char *id = auto_path_id(r, "id");
-	const char *file = auto_path_id(r, "file_id");
+	const char *id = req_path_uuid(r, "id");
+	const char *file = req_path_uuid(r, "file_id");
 	const char *path, *base;
 	PGresult *res;
 

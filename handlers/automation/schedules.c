@@ -9,14 +9,13 @@
 #include "audit.h"
 #include "cron.h"
 #include "db.h"
-#include "enc.h"
 #include "jobcheck.h"
 #include "page.h"
 #include "problem.h"
 #include "req.h"
 #include "sched_sql.h"
 #include "schedules.h"
-#include "seal.h"
+#include "sealed.h"
 #include "tz.h"
 
 #define SCHEDULES_TARGETS_MAX 1000
@@ -284,28 +283,14 @@ schedules_params_or_problem(struct req *r, const char *job,
 	v->secret = v->binding = v->key_version = NULL;
 	if (secret != NULL && json_object_object_length(secret) > 0) {
 		const char *aad = arena_printf(r->arena, "schedule:%s", id);
-		size_t ptlen, len;
-		const char *pt = json_object_to_json_string_length(
-			secret, JSON_C_TO_STRING_PLAIN, &ptlen);
-		unsigned char *blob =
-			seal_encrypt(aad, strlen(aad), pt, ptlen, &len);
-		char *hex;
+		struct sealed sd;
 
-		if (blob == NULL) {
-			req_header_add(r, "Retry-After", "5");
-			return problem(r, PROBLEM_UNAVAILABLE,
-				       "No encryption key is loaded; secret "
-				       "parameters cannot be stored."),
-			       -1;
-		}
-		hex = arena_alloc(r->arena, len * 2 + 3);
-		hex[0] = '\\';
-		hex[1] = 'x';
-		enc_hex(hex + 2, blob, len);
-		free(blob);
-		v->secret = hex;
+		if (sealed_json_or_problem(r, aad, secret,
+					   "secret parameters", &sd) < 0)
+			return -1;
+		v->secret = arena_printf(r->arena, "\\x%s", sd.hex);
 		v->binding = aad;
-		snprintf(v->kv, sizeof(v->kv), "%d", seal_current_version());
+		snprintf(v->kv, sizeof(v->kv), "%s", sd.version);
 		v->key_version = v->kv;
 	}
 	return 0;

@@ -25,21 +25,8 @@
 /* 32 symbols without look-alikes (no l, o, 0, 1): 5 bits each. */
 static const char factor_alphabet[] = "abcdefghijkmnpqrstuvwxyz23456789";
 
-static int factor_hexval(int c);
 static int factor_recovery_hash(char out[65], const char *user_id,
 				const char *code);
-
-static int
-factor_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 void
 factor_seal(char out[FACTOR_SEALED_HEX], const char *user_id,
@@ -57,19 +44,12 @@ factor_open(unsigned char secret[TOTP_SECRET_LEN], const char *user_id,
 	    const char *hex)
 {
 	unsigned char sealed[FACTOR_SEALED_LEN], plain[FACTOR_SEALED_LEN];
-	size_t i;
 	long n;
-	int hi, lo;
 
-	if (hex == NULL || strlen(hex) != 2 * FACTOR_SEALED_LEN)
+	if (hex == NULL || strlen(hex) != 2 * FACTOR_SEALED_LEN ||
+	    enc_hex_decode(sealed, sizeof(sealed), hex, strlen(hex)) !=
+		FACTOR_SEALED_LEN)
 		return -1;
-	for (i = 0; i < FACTOR_SEALED_LEN; i++) {
-		hi = factor_hexval((unsigned char)hex[2 * i]);
-		lo = factor_hexval((unsigned char)hex[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		sealed[i] = (unsigned char)(hi << 4 | lo);
-	}
 	n = crypto_open(plain, keys_identity(), user_id, strlen(user_id),
 			sealed, sizeof(sealed));
 	if (n != TOTP_SECRET_LEN) {

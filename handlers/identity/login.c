@@ -1,4 +1,5 @@
-/* Signing in and out: login, refresh token rotation, logout, the cookie. */
+/* Signing in and out: login, refresh token rotation, logout (here or
+ * everywhere), the cookie. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -322,6 +323,35 @@ login_logout(struct req *r)
 		    db_commit_or_problem(r) < 0)
 			return r->status;
 	}
+	login_cookie(r, "", 0);
+	r->status = 204;
+	return 204;
+}
+
+/* Every session of the caller, the current one included, ends: its
+ * access tokens stop working and its refresh tokens are refused. */
+int
+login_logout_all(struct req *r)
+{
+	json_object *after;
+	PGresult *res;
+
+	if (db_begin_or_problem(r) < 0)
+		return r->status;
+	res =
+	    db_query_or_problem(r, &sql_session_revoke_user,
+				DB_PARAMS(r->who.user_id, "logout all", NULL));
+	if (res == NULL)
+		return r->status;
+	after = req_own(r, json_object_new_object());
+	json_object_object_add(after, "revoked_reason",
+			       json_object_new_string("logout all"));
+	json_object_object_add(after, "sessions_revoked",
+			       json_object_new_int(atoi(PQcmdTuples(res))));
+	if (audit_or_problem(r, "session.revoke_all", "user", r->who.user_id,
+			     NULL, after) < 0 ||
+	    db_commit_or_problem(r) < 0)
+		return r->status;
 	login_cookie(r, "", 0);
 	r->status = 204;
 	return 204;

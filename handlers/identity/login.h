@@ -1,4 +1,5 @@
-/* Signing in and out: login, refresh token rotation, logout, the cookie. */
+/* Signing in and out: login, refresh token rotation, logout (here or
+ * everywhere), the cookie. */
 #ifndef OC_LOGIN_H
 #define OC_LOGIN_H
 
@@ -16,5 +17,7 @@ extern const struct field login_logout_fields[];
 int login_post(struct req *r);
 int login_refresh(struct req *r);
 int login_logout(struct req *r);
+/* Ends every session of the caller (sign out everywhere). */
+int login_logout_all(struct req *r);
 
 #endif

@@ -25,6 +25,8 @@ static const struct route identity_routes[] = {
      login_refresh_fields, NULL, ROUTE_BODY_OPTIONAL},
     {"POST", "/api/v1/auth/logout", login_logout, ROLE_VIEWER,
      login_logout_fields, NULL, ROUTE_BODY_OPTIONAL | ROUTE_NO_API_KEY},
+    {"POST", "/api/v1/auth/logout-all", login_logout_all, ROLE_VIEWER,
+     login_logout_fields, NULL, ROUTE_BODY_OPTIONAL | ROUTE_NO_API_KEY},
 
     {"GET", "/api/v1/me", me_get, ROLE_VIEWER, NULL, NULL, 0},
     {"PATCH", "/api/v1/me", me_patch, ROLE_VIEWER, me_patch_fields, NULL, 0},

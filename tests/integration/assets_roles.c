@@ -37,6 +37,7 @@ static const struct route_case routes[] = {
     {"DELETE", "/api/v1/targets/" NOID "/host-key", NULL, 2},
     {"GET", "/api/v1/groups", NULL, 1},
     {"POST", "/api/v1/groups", "{}", 2},
+    {"POST", "/api/v1/groups/preview", "{}", 1},
     {"GET", "/api/v1/groups/" NOID, NULL, 1},
     {"PATCH", "/api/v1/groups/" NOID, "{\"description\":\"x\"}", 2},
     {"DELETE", "/api/v1/groups/" NOID, NULL, 2},

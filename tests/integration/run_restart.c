@@ -180,6 +180,7 @@ main(void)
 {
 	const char *job, *owner, *last, *wpid, *wpid2, *lost, *retry;
 	pid_t second;
+	double t0;
 	int https, http, i, n;
 	char cmd[4096], *raw;
 
@@ -282,6 +283,13 @@ main(void)
 			 NULL),
 	       "==", 10, "each step ran and was recorded once");
 
+	job = own_value("WITH j AS (INSERT INTO automation.jobs (name) VALUES "
+			"('after') RETURNING id) INSERT INTO "
+			"automation.job_versions (job_id, version, definition) "
+			"SELECT id, 1, '{\"steps\": [{\"id\": \"a\", \"type\": "
+			"\"local.noop\"}]}' FROM j RETURNING job_id",
+			NULL);
+	t0 = tc_now_ms();
 	last = own_value("SELECT automation.run_create(NULL, $1::uuid, '{}', "
 			 "NULL, NULL, NULL, NULL, 'api', NULL, NULL, NULL, "
 			 "NULL, NULL)",
@@ -296,6 +304,9 @@ main(void)
 			 "AND state = 'succeeded'",
 			 last),
 	       "==", 1, "a run queued after the restart is run");
+	cmp_ok((long long)(tc_now_ms() - t0), "<", 1500,
+	       "woken by NOTIFY on a new LISTEN, not the 5 s poll (%.0f ms)",
+	       tc_now_ms() - t0);
 	raw = mint_read_file(tc_printf("%s/var/run/worker.pid", dir), NULL);
 	wpid2 = raw ? tc_strdup(raw) : "";
 	free(raw);
