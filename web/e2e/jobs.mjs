@@ -275,6 +275,34 @@ test('a viewer sees jobs and runs but no create, run or cancel buttons', async (
   await page.getByRole('heading', { name: 'Jobs', exact: true }).waitFor({ timeout: T });
 });
 
+test('the audit log shows job changes; a dynamic group previews its members', async (page) => {
+  await signIn(page, ADMIN, ADMIN_PW);
+  await page.getByRole('link', { name: 'Audit log', exact: true }).click();
+  await page.getByRole('heading', { name: 'Audit log' }).waitFor({ timeout: T });
+  await page.getByRole('textbox', { name: 'Entity id' }).fill(spare.id);
+  // The filter narrows the log to the job's one entry.
+  await page.getByText('1 entry', { exact: true }).waitFor({ timeout: T });
+  const row = page.getByRole('row', { name: /job\.create/ });
+  await row.first().waitFor({ timeout: T });
+  if ((await page.getByRole('table', { name: 'Audit log' }).getByRole('row').count()) !== 2)
+    throw new Error('the entity filter did not narrow the log to the one job.create row');
+  await row.first().click();
+  await page.getByText('After', { exact: true }).waitFor({ timeout: T });
+  await page.getByText(`"e2e spare ${run}"`).first().waitFor({ timeout: T });
+
+  await page.getByRole('link', { name: 'Groups', exact: true }).click();
+  await page.getByRole('button', { name: 'New group' }).click();
+  const dlg = page.getByRole('dialog');
+  await dlg.getByText('Dynamic: members are the targets matching a filter').click();
+  await dlg.getByLabel('Has all these tags').fill(`jobs-${run}`);
+  await dlg.getByLabel('Has all these tags').press('Enter');
+  await dlg.getByTestId('group-preview-total').filter({ hasText: /^1$/ }).waitFor({ timeout: T });
+  await dlg.getByRole('cell', { name: `jobs-ssh-${run}` }).waitFor({ timeout: T });
+  await dlg.getByLabel('Has all these tags').fill('no-such-tag-at-all');
+  await dlg.getByLabel('Has all these tags').press('Enter');
+  await dlg.getByTestId('group-preview-total').filter({ hasText: /^0$/ }).waitFor({ timeout: T });
+});
+
 console.log(`1..${tests.length}`);
 let failed = 0;
 for (const [i, t] of tests.entries()) {
