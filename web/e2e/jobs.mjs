@@ -197,15 +197,35 @@ let longRun = null;
 test('a long run is canceled from its page', async (page) => {
   const job = await call('POST', '/api/v1/jobs', admin, {
     name: `e2e sleeper ${run}`,
+    parameters: [
+      { name: 'greeting', type: 'string', required: true, regex: '^[a-z]+$' },
+      { name: 'token', type: 'secret', required: true },
+    ],
     targets: { targets: [target.id] },
-    steps: [{ id: 'nap', type: 'ssh.command', inputs: { command: 'echo napping; sleep 60; echo woke' } }],
+    steps: [
+      {
+        id: 'nap',
+        type: 'ssh.command',
+        inputs: { command: 'echo napping {{ params.greeting }} {{ params.token }}; sleep 60; echo woke' },
+      },
+    ],
   });
   await signIn(page, ADMIN, ADMIN_PW);
   await page.goto(`${URL}/jobs/${job.id}/run`);
+  // The form comes from the job's parameters; the secret is a password box.
+  const secret = `s3cret${run}`;
+  await page.getByRole('textbox', { name: 'greeting' }).fill('Not Valid');
+  await page.getByLabel('token').fill(secret);
+  if ((await page.getByLabel('token').getAttribute('type')) !== 'password') throw new Error('the secret is not a password box');
+  await page.getByRole('button', { name: 'Start run' }).click();
+  await page.getByRole('textbox', { name: 'greeting' }).and(page.locator('[aria-invalid="true"]')).waitFor({ timeout: T });
+  await page.getByRole('textbox', { name: 'greeting' }).fill('hi');
   await page.getByRole('button', { name: 'Start run' }).click();
   await page.waitForURL(/\/runs\/[0-9a-f-]+$/, { timeout: T });
   longRun = page.url().split('/runs/')[1];
-  await page.getByTestId('log').getByText('napping').waitFor({ timeout: 60000 });
+  // The secret is masked in the live log.
+  await page.getByTestId('log').getByText('napping hi ********').waitFor({ timeout: 60000 });
+  if ((await page.content()).includes(secret)) throw new Error('the secret is on the run page');
   await page.getByTestId('node-state-nap').filter({ hasText: 'running' }).waitFor({ timeout: T });
   const t0 = Date.now();
   await page.getByRole('button', { name: 'Cancel run' }).click();

@@ -35,7 +35,13 @@ export function ParamsForm({
   prefix?: string;
 }) {
   const set = (k: string, x: unknown) => onChange({ ...value, [k]: x });
-  const err = (k: string) => errors[`${prefix}.${k}`] ?? errors[k];
+  // fieldErrors keeps "params.x" under "params" as "x: message".
+  const err = (k: string) => {
+    const own = errors[`${prefix}.${k}`] ?? errors[k];
+    if (own) return own;
+    const parts = (errors[prefix] ?? '').split('; ').filter((m) => m.startsWith(`${k}: `));
+    return parts.length ? parts.map((m) => m.slice(k.length + 2)).join('; ') : undefined;
+  };
   return (
     <Stack gap="xs">
       {params.map((p) => {

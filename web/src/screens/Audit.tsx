@@ -66,7 +66,7 @@ export default function Audit() {
   return (
     <Page title="Audit log">
       <SimpleGrid cols={{ base: 2, md: 6 }}>
-        <Select label="Actor" clearable searchable data={(users.data?.items ?? []).map((u) => ({ value: u.id, label: u.username }))} value={actor} onChange={reset(setActor)} />
+        <Select label="Actor" clearable searchable data={[{ value: 'system', label: 'system' }, ...(users.data?.items ?? []).map((u) => ({ value: u.id, label: u.username }))]} value={actor} onChange={reset(setActor)} />
         <TextInput label="Action" placeholder="job.create" value={action} onChange={(e) => reset(setAction)(e.currentTarget.value)} />
         <TextInput label="Entity type" placeholder="target" value={entityType} onChange={(e) => reset(setEntityType)(e.currentTarget.value)} />
         <TextInput label="Entity id" value={entityId} onChange={(e) => reset(setEntityId)(e.currentTarget.value)} />
