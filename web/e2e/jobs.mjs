@@ -323,6 +323,28 @@ test('the audit log shows job changes; a dynamic group previews its members', as
   await dlg.getByTestId('group-preview-total').filter({ hasText: /^0$/ }).waitFor({ timeout: T });
 });
 
+test('the log view holds 100,000 lines and follows the tail', async (page) => {
+  const job = await call('POST', '/api/v1/jobs', admin, {
+    name: `e2e chatty ${run}`,
+    targets: { targets: [target.id] },
+    steps: [{ id: 'count', type: 'ssh.command', inputs: { command: 'seq -f "row %g" 1 100000' } }],
+  });
+  const r = await call('POST', `/api/v1/jobs/${job.id}/runs`, admin, { params: {} });
+  await signIn(page, ADMIN, ADMIN_PW);
+  await page.goto(`${URL}/runs/${r.id}`);
+  await page.getByTestId('log-lines').filter({ hasText: /^100000 lines$/ }).waitFor({ timeout: 90000 });
+  // Following the tail: the last line is on screen, the first is not in the DOM.
+  await page.getByTestId('log').getByText('row 100000', { exact: true }).waitFor({ timeout: T });
+  if (await page.getByTestId('log').getByText('row 1', { exact: true }).count()) throw new Error('the log is not virtualised');
+  // Search over all of them stays quick.
+  const t0 = Date.now();
+  await page.getByLabel('Search the log').fill('row 5000');
+  await page.getByTestId('log-hits').filter({ hasText: /of 11$/ }).waitFor({ timeout: T });
+  const took = Date.now() - t0;
+  if (took > 5000) throw new Error(`search took ${took} ms`);
+  await page.getByTestId('log').getByText('row 5000', { exact: true }).waitFor({ timeout: T });
+});
+
 console.log(`1..${tests.length}`);
 let failed = 0;
 for (const [i, t] of tests.entries()) {

@@ -26,6 +26,14 @@ export function LogView({ model, version, target, name }: { model: LogModel; ver
     if (follow && !paused && count > 0) v.scrollToIndex(count - 1, { align: 'end' });
   }, [count, follow, paused, v]);
 
+  // A new search shows its first match.
+  useEffect(() => {
+    if (!q || !hits.length) return;
+    setFollow(false);
+    v.scrollToIndex(hits[0], { align: 'center' });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [q]);
+
   function jump(d: number) {
     if (!hits.length) return;
     const n = (hit + d + hits.length) % hits.length;
