@@ -345,6 +345,28 @@ test('the log view holds 100,000 lines and follows the tail', async (page) => {
   await page.getByTestId('log').getByText('row 5000', { exact: true }).waitFor({ timeout: T });
 });
 
+test('the dashboard shows run counts, the chart and recent failures', async (page) => {
+  // One failing run so that there is a recent failure.
+  const job = await call('POST', '/api/v1/jobs', admin, {
+    name: `e2e failing ${run}`,
+    targets: { targets: [target.id] },
+    steps: [{ id: 'fail', type: 'ssh.command', inputs: { command: 'exit 3' } }],
+  });
+  const r = await call('POST', `/api/v1/jobs/${job.id}/runs`, admin, { params: {} });
+  for (let i = 0; ; i++) {
+    const x = await call('GET', `/api/v1/runs/${r.id}`, admin);
+    if (x.state === 'failed') break;
+    if (i > 120) throw new Error(`the failing run is ${x.state}`);
+    await sleep(500);
+  }
+  await signIn(page, ADMIN, ADMIN_PW);
+  await page.getByTestId('run-chart').waitFor({ timeout: T });
+  await page.getByTestId('stat-Success').filter({ hasText: /^\d+ %$/ }).waitFor({ timeout: T });
+  await page.getByTestId('stat-Running').filter({ hasText: /^\d+$/ }).waitFor({ timeout: T });
+  await page.getByRole('link', { name: `e2e failing ${run}` }).waitFor({ timeout: T });
+  if ((await page.getByTestId('run-chart').locator('rect').count()) < 1) throw new Error('the chart has no bars');
+});
+
 console.log(`1..${tests.length}`);
 let failed = 0;
 for (const [i, t] of tests.entries()) {

@@ -27,14 +27,14 @@ async function recentRuns(client: ApiClient): Promise<Run[]> {
 }
 
 export function RunChart({ days }: { days: DayCount[] }) {
-  const w = 560;
-  const h = 150;
+  const w = 1000;
+  const h = 170;
   const pad = 20;
   const max = Math.max(1, ...days.map((d) => d.succeeded + d.failed + d.other));
   const bw = (w - pad) / days.length;
   const y = (n: number) => ((h - pad) * n) / max;
   return (
-    <svg viewBox={`0 0 ${w} ${h}`} width="100%" role="img" aria-label="Runs per day" data-testid="run-chart">
+    <svg viewBox={`0 0 ${w} ${h}`} width="100%" height={h} role="img" aria-label="Runs per day" data-testid="run-chart">
       <text x={0} y={10} fontSize={10} fill="#868e96">
         {max}
       </text>
