@@ -8,15 +8,14 @@
 struct req;
 
 struct sealed {
-	const char *hex; /* the blob as hex (arena memory) */
+	const char *hex;  /* the blob as hex (arena memory) */
 	char version[12]; /* the key version it was sealed under */
 };
 
 /* Seals secret (a JSON object) bound to aad under the newest public key.
  * 0, or -1 with a 503 problem (Retry-After) when no key is loaded; what
  * names the values in that message ("secrets", "secret parameters"). */
-int sealed_json_or_problem(struct req *r, const char *aad,
-			   json_object *secret, const char *what,
-			   struct sealed *out);
+int sealed_json_or_problem(struct req *r, const char *aad, json_object *secret,
+			   const char *what, struct sealed *out);
 
 #endif

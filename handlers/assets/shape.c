@@ -216,10 +216,6 @@ shape_if_match_or_problem(struct req *r, const PGresult *res, int row, int col)
 	return req_if_match_or_problem(r, PQgetvalue(res, row, col));
 }
 
-
-
-
-
 const char *
 shape_tf(int b)
 {

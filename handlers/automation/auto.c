@@ -1,4 +1,6 @@
 /* Small helpers shared by the automation handlers. */
+#include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "arena.h"
@@ -48,4 +50,52 @@ auto_reply_bytes(struct req *r, const char *hex, const char *name,
 	r->text_type = type;
 	r->status = 200;
 	return 200;
+}
+
+int
+auto_in(const char *const *list, const char *s)
+{
+	for (; *list != NULL; list++)
+		if (strcmp(*list, s) == 0)
+			return 1;
+	return 0;
+}
+
+/* Parameter names ^[A-Za-z_][A-Za-z0-9_]{0,63}$; step ids
+ * ^[a-z][a-z0-9_]{0,63}$. */
+int
+auto_name_ok(const char *s, int step_id)
+{
+	size_t n = strlen(s), i;
+	char ch;
+
+	if (n < 1 || n > 64)
+		return 0;
+	for (i = 0; i < n; i++) {
+		ch = s[i];
+		if (ch >= 'a' && ch <= 'z')
+			continue;
+		if (ch == '_' && (!step_id || i > 0))
+			continue;
+		if (!step_id && ch >= 'A' && ch <= 'Z')
+			continue;
+		if (i > 0 && ch >= '0' && ch <= '9')
+			continue;
+		return 0;
+	}
+	return 1;
+}
+
+/* 1 with *out when v is a JSON integer that fits in 64 bits. */
+int
+auto_json_int(json_object *v, long long *out)
+{
+	if (v == NULL || !json_object_is_type(v, json_type_int))
+		return 0;
+	errno = 0;
+	*out = json_object_get_int64(v);
+	if (errno != 0 || (*out == INT64_MAX &&
+			   json_object_get_uint64(v) != (uint64_t)INT64_MAX))
+		return 0;
+	return 1;
 }

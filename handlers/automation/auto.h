@@ -18,4 +18,12 @@ const char *auto_text(struct req *r, json_object *o);
 int auto_reply_bytes(struct req *r, const char *hex, const char *name,
 		     const char *type);
 
+/* 1 when s is one of the NULL-terminated list. */
+int auto_in(const char *const *list, const char *s);
+/* Parameter names ^[A-Za-z_][A-Za-z0-9_]{0,63}$ (step_id 0); step ids
+ * ^[a-z][a-z0-9_]{0,63}$ (step_id 1). */
+int auto_name_ok(const char *s, int step_id);
+/* 1 with *out when v is a JSON integer that fits in 64 bits. */
+int auto_json_int(json_object *v, long long *out);
+
 #endif

@@ -1,5 +1,5 @@
-/* The whole-job validation: parameters, target selection, steps and their
- * inputs, templates, the edge graph; and run parameter checks. */
+/* The whole-job validation: target selection, steps and their inputs,
+ * templates, the edge graph (parameters: jobparams.c). */
 #include <errno.h>
 #include <regex.h>
 #include <stdarg.h>
@@ -15,6 +15,7 @@
 #include "db.h"
 #include "enc.h"
 #include "jobcheck.h"
+#include "jobparams.h"
 #include "problem.h"
 #include "req.h"
 #include "sql.h"
@@ -44,8 +45,6 @@ const struct field jobcheck_fields[] = {
     {"on_worker_lost", FIELD_ENUM, 0, 0, 0, jobcheck_lost, NULL},
     {NULL, 0, 0, 0, 0, NULL, NULL}};
 
-static const char *const jobcheck_param_types[] = {
-    "string", "integer", "boolean", "choice", "secret", NULL};
 static const char *const jobcheck_edge_names[] = {"on_success", "on_failure",
 						  "always"};
 static const char *const jobcheck_step_keys[] = {"id",
@@ -60,10 +59,6 @@ static const char *const jobcheck_step_keys[] = {"id",
 						 "always",
 						 "position",
 						 NULL};
-static const char *const jobcheck_param_keys[] = {
-    "name",	   "type", "required", "default", "regex",
-    "description", "min",  "max",      "choices", NULL};
-
 /* What the checks of one job share. */
 struct jc {
 	struct req *r;
@@ -83,17 +78,9 @@ struct jc_scan {
 	const char *path;
 };
 
-static int jc_in(const char *const *list, const char *s);
-static int jc_name_ok(const char *s, int step_id);
 static int jc_err(struct jc *c, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static int jc_is_int(json_object *v, long long *out);
 static int jc_step_index(const struct jc *c, const char *id);
-static const char *jc_param_type(json_object *p);
-static json_object *jc_param_named(json_object *params, const char *name);
-static void jc_params(struct jc *c);
-static void jc_value(struct req *r, json_object *p, json_object *v,
-		     const char *path, int *bad);
 static void jc_ids(struct jc *c);
 static void jc_edges(struct jc *c);
 static void jc_graph(struct jc *c);
@@ -111,40 +98,6 @@ static int jc_ref(void *arg, const struct tmpl_ref *ref);
 static void jc_local(struct jc *c, json_object *def);
 
 static int
-jc_in(const char *const *list, const char *s)
-{
-	for (; *list != NULL; list++)
-		if (strcmp(*list, s) == 0)
-			return 1;
-	return 0;
-}
-
-/* Parameter names ^[A-Za-z_][A-Za-z0-9_]{0,63}$; step ids
- * ^[a-z][a-z0-9_]{0,63}$. */
-static int
-jc_name_ok(const char *s, int step_id)
-{
-	size_t n = strlen(s), i;
-	char ch;
-
-	if (n < 1 || n > 64)
-		return 0;
-	for (i = 0; i < n; i++) {
-		ch = s[i];
-		if (ch >= 'a' && ch <= 'z')
-			continue;
-		if (ch == '_' && (!step_id || i > 0))
-			continue;
-		if (!step_id && ch >= 'A' && ch <= 'Z')
-			continue;
-		if (i > 0 && ch >= '0' && ch <= '9')
-			continue;
-		return 0;
-	}
-	return 1;
-}
-
-static int
 jc_err(struct jc *c, const char *path, const char *fmt, ...)
 {
 	char msg[512];
@@ -158,20 +111,6 @@ jc_err(struct jc *c, const char *path, const char *fmt, ...)
 	return -1;
 }
 
-/* 1 with *out when v is a JSON integer that fits in 64 bits. */
-static int
-jc_is_int(json_object *v, long long *out)
-{
-	if (v == NULL || !json_object_is_type(v, json_type_int))
-		return 0;
-	errno = 0;
-	*out = json_object_get_int64(v);
-	if (errno != 0 || (*out == INT64_MAX &&
-			   json_object_get_uint64(v) != (uint64_t)INT64_MAX))
-		return 0;
-	return 1;
-}
-
 static int
 jc_step_index(const struct jc *c, const char *id)
 {
@@ -181,284 +120,6 @@ jc_step_index(const struct jc *c, const char *id)
 		if (c->ids[i] != NULL && strcmp(c->ids[i], id) == 0)
 			return i;
 	return -1;
-}
-
-static const char *
-jc_param_type(json_object *p)
-{
-	const char *t = valid_str(p, "type");
-
-	return t != NULL ? t : "string";
-}
-
-static json_object *
-jc_param_named(json_object *params, const char *name)
-{
-	json_object *p;
-	const char *n;
-	size_t i, len;
-
-	if (params == NULL || !json_object_is_type(params, json_type_array))
-		return NULL;
-	len = json_object_array_length(params);
-	for (i = 0; i < len; i++) {
-		p = json_object_array_get_idx(params, i);
-		if (!json_object_is_type(p, json_type_object))
-			continue;
-		n = valid_str(p, "name");
-		if (n != NULL && strcmp(n, name) == 0)
-			return p;
-	}
-	return NULL;
-}
-
-/* A value for parameter p (default or run value) at path. */
-static void
-jc_value(struct req *r, json_object *p, json_object *v, const char *path,
-	 int *bad)
-{
-	const char *type = jc_param_type(p), *s, *re;
-	json_object *ch;
-	long long n, lim;
-	regex_t rx;
-	size_t i, len;
-	int rc;
-
-	if (strcmp(type, "integer") == 0) {
-		if (!jc_is_int(v, &n)) {
-			problem_field(r, path, "must be an integer");
-			*bad = 1;
-			return;
-		}
-		if (jc_is_int(json_object_object_get(p, "min"), &lim) &&
-		    n < lim) {
-			problem_field(r, path, "must be at least %lld", lim);
-			*bad = 1;
-		}
-		if (jc_is_int(json_object_object_get(p, "max"), &lim) &&
-		    n > lim) {
-			problem_field(r, path, "must be at most %lld", lim);
-			*bad = 1;
-		}
-		return;
-	}
-	if (strcmp(type, "boolean") == 0) {
-		if (v == NULL || !json_object_is_type(v, json_type_boolean)) {
-			problem_field(r, path, "must be true or false");
-			*bad = 1;
-		}
-		return;
-	}
-	if (v == NULL || !json_object_is_type(v, json_type_string)) {
-		problem_field(r, path, "must be a string");
-		*bad = 1;
-		return;
-	}
-	s = json_object_get_string(v);
-	if (strlen(s) != (size_t)json_object_get_string_len(v) ||
-	    strlen(s) > 65536) {
-		problem_field(r, path, "must be at most 65536 bytes, no NUL");
-		*bad = 1;
-		return;
-	}
-	if (strcmp(type, "choice") == 0) {
-		ch = json_object_object_get(p, "choices");
-		len = ch != NULL && json_object_is_type(ch, json_type_array)
-			  ? json_object_array_length(ch)
-			  : 0;
-		for (i = 0; i < len; i++)
-			if (strcmp(json_object_get_string(
-				       json_object_array_get_idx(ch, i)),
-				   s) == 0)
-				return;
-		problem_field(r, path, "is not one of the choices");
-		*bad = 1;
-		return;
-	}
-	re = valid_str(p, "regex");
-	if (strcmp(type, "string") == 0 && re != NULL) {
-		if (regcomp(&rx, re, REG_EXTENDED | REG_NOSUB) != 0)
-			return; /* reported on the parameter */
-		rc = regexec(&rx, s, 0, NULL, 0);
-		regfree(&rx);
-		if (rc != 0) {
-			problem_field(r, path, "does not match %s", re);
-			*bad = 1;
-		}
-	}
-}
-
-static void
-jc_params(struct jc *c)
-{
-	json_object *p, *v, *ch;
-	const char *name, *type, *path, *re;
-	long long lo, hi;
-	regex_t rx;
-	size_t i, j, k, n, nch;
-	char msg[128];
-	int rc;
-
-	if (c->params == NULL)
-		return;
-	n = json_object_array_length(c->params);
-	for (i = 0; i < n; i++) {
-		p = json_object_array_get_idx(c->params, i);
-		path = arena_printf(c->r->arena, "parameters[%zu]", i);
-		if (p == NULL || !json_object_is_type(p, json_type_object)) {
-			jc_err(c, path, "must be an object");
-			continue;
-		}
-		json_object_object_foreach(p, key, val)
-		{
-			(void)val;
-			if (!jc_in(jobcheck_param_keys, key))
-				jc_err(c,
-				       arena_printf(c->r->arena, "%s.%s", path,
-						    key),
-				       "is not a known field");
-		}
-		v = json_object_object_get(p, "name");
-		name = v != NULL && json_object_is_type(v, json_type_string)
-			   ? json_object_get_string(v)
-			   : NULL;
-		if (name == NULL || !jc_name_ok(name, 0))
-			jc_err(c, arena_printf(c->r->arena, "%s.name", path),
-			       "must match ^[A-Za-z_][A-Za-z0-9_]{0,63}$");
-		else
-			for (j = 0; j < i; j++) {
-				v = json_object_array_get_idx(c->params, j);
-				if (json_object_is_type(v, json_type_object) &&
-				    valid_str(v, "name") != NULL &&
-				    strcmp(valid_str(v, "name"), name) == 0) {
-					jc_err(c,
-					       arena_printf(c->r->arena,
-							    "%s.name", path),
-					       "duplicates parameters[%zu]", j);
-					break;
-				}
-			}
-		v = json_object_object_get(p, "type");
-		type = v != NULL && json_object_is_type(v, json_type_string)
-			   ? json_object_get_string(v)
-			   : NULL;
-		if (v != NULL &&
-		    (type == NULL || !jc_in(jobcheck_param_types, type))) {
-			jc_err(c, arena_printf(c->r->arena, "%s.type", path),
-			       "must be string, integer, boolean, choice or "
-			       "secret");
-			continue;
-		}
-		if (type == NULL)
-			type = "string";
-		v = json_object_object_get(p, "required");
-		if (v != NULL && !json_object_is_type(v, json_type_boolean))
-			jc_err(c,
-			       arena_printf(c->r->arena, "%s.required", path),
-			       "must be true or false");
-		v = json_object_object_get(p, "description");
-		if (v != NULL && (!json_object_is_type(v, json_type_string) ||
-				  json_object_get_string_len(v) > 1024))
-			jc_err(
-			    c,
-			    arena_printf(c->r->arena, "%s.description", path),
-			    "must be a string of at most 1024 bytes");
-		/* regex: string only */
-		if (json_object_object_get_ex(p, "regex", &v) && v != NULL) {
-			re = json_object_is_type(v, json_type_string)
-				 ? json_object_get_string(v)
-				 : NULL;
-			path = arena_printf(c->r->arena,
-					    "parameters[%zu].regex", i);
-			if (strcmp(type, "string") != 0)
-				jc_err(c, path,
-				       "only string parameters have a regex");
-			else if (re == NULL || strlen(re) > 1024)
-				jc_err(c, path, "must be a string");
-			else {
-				rc = regcomp(&rx, re, REG_EXTENDED | REG_NOSUB);
-				if (rc != 0) {
-					regerror(rc, &rx, msg, sizeof(msg));
-					jc_err(
-					    c, path,
-					    "is not a POSIX extended regular "
-					    "expression: %s",
-					    msg);
-				} else
-					regfree(&rx);
-			}
-		}
-		/* min/max: integer only */
-		lo = INT64_MIN;
-		hi = INT64_MAX;
-		for (k = 0; k < 2; k++) {
-			const char *mk = k == 0 ? "min" : "max";
-
-			if (!json_object_object_get_ex(p, mk, &v) || v == NULL)
-				continue;
-			path = arena_printf(c->r->arena, "parameters[%zu].%s",
-					    i, mk);
-			if (strcmp(type, "integer") != 0)
-				jc_err(c, path,
-				       "only integer parameters have one");
-			else if (!jc_is_int(v, k == 0 ? &lo : &hi))
-				jc_err(c, path, "must be an integer");
-		}
-		if (lo > hi)
-			jc_err(
-			    c,
-			    arena_printf(c->r->arena, "parameters[%zu].max", i),
-			    "must not be below min");
-		/* choices: choice only, and required there */
-		path = arena_printf(c->r->arena, "parameters[%zu].choices", i);
-		ch = json_object_object_get(p, "choices");
-		if (strcmp(type, "choice") != 0) {
-			if (ch != NULL)
-				jc_err(c, path,
-				       "only choice parameters have choices");
-		} else if (ch == NULL ||
-			   !json_object_is_type(ch, json_type_array) ||
-			   json_object_array_length(ch) < 1 ||
-			   json_object_array_length(ch) > 100) {
-			jc_err(c, path, "must be an array of 1 to 100 strings");
-		} else {
-			nch = json_object_array_length(ch);
-			for (j = 0; j < nch; j++) {
-				v = json_object_array_get_idx(ch, j);
-				if (v == NULL ||
-				    !json_object_is_type(v, json_type_string) ||
-				    json_object_get_string_len(v) < 1 ||
-				    json_object_get_string_len(v) > 256) {
-					jc_err(c, path,
-					       "item %zu must be a string of 1 "
-					       "to 256 bytes",
-					       j);
-					break;
-				}
-				for (k = 0; k < j; k++)
-					if (strcmp(
-						json_object_get_string(v),
-						json_object_get_string(
-						    json_object_array_get_idx(
-							ch, k))) == 0)
-						break;
-				if (k < j) {
-					jc_err(c, path, "item %zu repeats", j);
-					break;
-				}
-			}
-		}
-		/* default: valid for its own type; none for secrets */
-		if (json_object_object_get_ex(p, "default", &v) && v != NULL) {
-			path = arena_printf(c->r->arena,
-					    "parameters[%zu].default", i);
-			if (strcmp(type, "secret") == 0)
-				jc_err(c, path,
-				       "a secret parameter has no default");
-			else
-				jc_value(c->r, p, v, path, &c->bad);
-		}
-	}
 }
 
 /* Step ids first: edges and references name them. */
@@ -481,7 +142,7 @@ jc_ids(struct jc *c)
 		id = v != NULL && json_object_is_type(v, json_type_string)
 			 ? json_object_get_string(v)
 			 : NULL;
-		if (id == NULL || !jc_name_ok(id, 1)) {
+		if (id == NULL || !auto_name_ok(id, 1)) {
 			jc_err(c, arena_printf(c->r->arena, "steps[%d].id", i),
 			       "must match ^[a-z][a-z0-9_]{0,63}$");
 			continue;
@@ -624,7 +285,7 @@ jc_ref(void *arg, const struct tmpl_ref *ref)
 	int k;
 
 	if (ref->root == TMPL_PARAMS &&
-	    jc_param_named(c->params, ref->name) == NULL)
+	    jobparams_named(c->params, ref->name) == NULL)
 		jc_err(c, s->path,
 		       "{{ params.%s }}: the job has no parameter \"%s\"",
 		       ref->name, ref->name);
@@ -685,7 +346,7 @@ jc_input(struct jc *c, int i, const struct steptype *t,
 			return;
 		}
 		if (in->kind == STEPTYPE_CHOICE) {
-			if (!jc_in(in->choices, s))
+			if (!auto_in(in->choices, s))
 				jc_err(c, path,
 				       "is not one of the allowed values");
 			return;
@@ -711,7 +372,7 @@ jc_input(struct jc *c, int i, const struct steptype *t,
 		jc_text(c, i, in, s, path);
 		return;
 	case STEPTYPE_INTEGER:
-		if (!jc_is_int(v, &n) || n < in->min || n > in->max)
+		if (!auto_json_int(v, &n) || n < in->min || n > in->max)
 			jc_err(c, path, "must be an integer from %lld to %lld",
 			       in->min, in->max);
 		return;
@@ -754,7 +415,8 @@ jc_input(struct jc *c, int i, const struct steptype *t,
 		}
 		len = json_object_array_length(v);
 		for (k = 0; k < len; k++)
-			if (!jc_is_int(json_object_array_get_idx(v, k), &n) ||
+			if (!auto_json_int(json_object_array_get_idx(v, k),
+					   &n) ||
 			    n < in->min || n > in->max) {
 				jc_err(c,
 				       arena_printf(c->r->arena, "%s[%zu]",
@@ -787,7 +449,7 @@ jc_step(struct jc *c, int i, json_object *s)
 	json_object_object_foreach(s, key, val)
 	{
 		(void)val;
-		if (!jc_in(jobcheck_step_keys, key))
+		if (!auto_in(jobcheck_step_keys, key))
 			jc_err(
 			    c,
 			    arena_printf(c->r->arena, "steps[%d].%s", i, key),
@@ -815,7 +477,7 @@ jc_step(struct jc *c, int i, json_object *s)
 	for (k = 0; k < sizeof(nums) / sizeof(nums[0]); k++) {
 		if (!json_object_object_get_ex(s, nums[k].key, &v) || v == NULL)
 			continue;
-		if (!jc_is_int(v, &n) || n < nums[k].min || n > nums[k].max)
+		if (!auto_json_int(v, &n) || n < nums[k].min || n > nums[k].max)
 			jc_err(c,
 			       arena_printf(c->r->arena, "steps[%d].%s", i,
 					    nums[k].key),
@@ -936,7 +598,7 @@ jobcheck_selection(struct req *r, json_object *sel, const char *path,
 	json_object_object_foreach(sel, key, val)
 	{
 		(void)val;
-		if (!jc_in(keys, key)) {
+		if (!auto_in(keys, key)) {
 			problem_field(
 			    r, arena_printf(r->arena, "%s.%s", path, key),
 			    "is not a known field (targets, groups, "
@@ -1005,7 +667,7 @@ jobcheck_or_problem(struct req *r, json_object *def)
 	c->params = json_object_object_get(def, "parameters");
 	c->nsteps = (int)json_object_array_length(c->steps);
 	c->start = -1;
-	jc_params(c);
+	jobparams_check(c->r, c->params, &c->bad);
 	jc_ids(c);
 	start = valid_str(def, "start");
 	if (start != NULL) {
@@ -1021,67 +683,4 @@ jobcheck_or_problem(struct req *r, json_object *def)
 	jc_steps(c);
 	jc_local(c, def);
 	return c->bad || r->problem != NULL ? -1 : 0;
-}
-
-int
-jobparams_validate_or_problem(struct req *r, json_object *definition,
-			      json_object *params, json_object **clear,
-			      json_object **secret)
-{
-	json_object *defs = json_object_object_get(definition, "parameters");
-	json_object *p, *v;
-	const char *name, *path;
-	size_t i, n;
-	int bad = 0, nsecret = 0;
-
-	*clear = req_own(r, json_object_new_object());
-	*secret = NULL;
-	if (params != NULL && !json_object_is_type(params, json_type_object))
-		return problem_field(r, "params", "must be an object"), -1;
-	if (params != NULL) {
-		json_object_object_foreach(params, key, val)
-		{
-			(void)val;
-			if (jc_param_named(defs, key) == NULL) {
-				problem_field(
-				    r, arena_printf(r->arena, "params.%s", key),
-				    "is not a parameter of this job");
-				bad = 1;
-			}
-		}
-	}
-	n = defs != NULL && json_object_is_type(defs, json_type_array)
-		? json_object_array_length(defs)
-		: 0;
-	for (i = 0; i < n; i++) {
-		p = json_object_array_get_idx(defs, i);
-		name = valid_str(p, "name");
-		if (name == NULL)
-			continue;
-		path = arena_printf(r->arena, "params.%s", name);
-		if (params == NULL ||
-		    !json_object_object_get_ex(params, name, &v) || v == NULL) {
-			v = json_object_object_get(p, "default");
-			if (v == NULL) {
-				if (valid_bool(p, "required", 0)) {
-					problem_field(r, path, "is required");
-					bad = 1;
-				}
-				continue;
-			}
-		}
-		jc_value(r, p, v, path, &bad);
-		if (strcmp(jc_param_type(p), "secret") == 0) {
-			if (*secret == NULL)
-				*secret = req_own(r, json_object_new_object());
-			json_object_object_add(*secret, name,
-					       json_object_get(v));
-			nsecret++;
-		} else {
-			json_object_object_add(*clear, name,
-					       json_object_get(v));
-		}
-	}
-	(void)nsecret;
-	return bad ? -1 : 0;
 }

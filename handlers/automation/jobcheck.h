@@ -1,5 +1,5 @@
 /* The whole-job validation of the automation contract (every problem of
- * one save in one 422, keyed by JSON path), and run parameter checks. */
+ * one save in one 422, keyed by JSON path). */
 #ifndef OC_AUTOMATION_JOBCHECK_H
 #define OC_AUTOMATION_JOBCHECK_H
 
@@ -25,15 +25,5 @@ int jobcheck_selection(struct req *r, json_object *sel, const char *path,
 		       int *empty);
 /* 1 when every step of def runs on the worker (local.*, http.request). */
 int jobcheck_local_only(json_object *def);
-
-/* Checks run parameters against the definition's parameters: unknown
- * names, missing required ones, values of the wrong type or outside
- * regex/min/max/choices (422 on "params.NAME"). Defaults fill absent
- * parameters. On success *clear holds the non-secret values and *secret
- * the secret ones (new objects registered with the arena; *secret is NULL
- * when there are none). params may be NULL (none given). */
-int jobparams_validate_or_problem(struct req *r, json_object *definition,
-				  json_object *params, json_object **clear,
-				  json_object **secret);
 
 #endif

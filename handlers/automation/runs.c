@@ -12,6 +12,7 @@
 #include "db.h"
 #include "idem.h"
 #include "jobcheck.h"
+#include "jobparams.h"
 #include "page.h"
 #include "problem.h"
 #include "req.h"

@@ -10,6 +10,7 @@
 #include "cron.h"
 #include "db.h"
 #include "jobcheck.h"
+#include "jobparams.h"
 #include "page.h"
 #include "problem.h"
 #include "req.h"

@@ -222,6 +222,9 @@ main(void)
 	/* A run going through its states with a target, a step and five
 	 * log chunks, produced in SQL as the worker would. */
 	snprintf(start, sizeof(start), "%lld", max_event_id());
+	/* Queued and running in one transaction: the stack's worker never
+	 * sees this run queued, so only the test moves it. */
+	tc_db_exec("BEGIN", NULL);
 	tc_db_exec("SELECT automation.run_create($1::uuid, $2::uuid, '{}', "
 		   "NULL, NULL, NULL, NULL, 'api', NULL, 'test', NULL, NULL, "
 		   "NULL)",
@@ -231,6 +234,7 @@ main(void)
 			 run, NULL);
 	tc_db_exec("UPDATE automation.runs SET state = 'running' WHERE id = $1",
 		   run, NULL);
+	tc_db_exec("COMMIT", NULL);
 	tc_db_exec("UPDATE automation.run_targets SET state = 'running' "
 		   "WHERE id = $1",
 		   rt, NULL);

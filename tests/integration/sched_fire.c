@@ -21,7 +21,8 @@ static const char *job_id;
 static pid_t start_worker(int n);
 static void stop_worker(pid_t pid, int sig);
 static const char *new_schedule(const char *cron, const char *overlap,
-				const char *misfire, const char *next_sql);
+				const char *misfire, const char *unit,
+				const char *offset);
 static int wait_count(const char *sql, const char *arg, long long want,
 		      int seconds);
 
@@ -59,19 +60,18 @@ stop_worker(pid_t pid, int sig)
 	}
 }
 
-/* A schedule of the test job; next_sql is an SQL expression for its
- * next_fire_at. */
+/* A schedule of the test job, next due at date_trunc(unit, now()) +
+ * offset (an interval such as '-10 minutes'). */
 static const char *
 new_schedule(const char *cron, const char *overlap, const char *misfire,
-	     const char *next_sql)
+	     const char *unit, const char *offset)
 {
 	return tc_db_value(
-		tc_printf("INSERT INTO automation.schedules (job_id, cron, "
-			  "time_zone, overlap_policy, misfire_policy, "
-			  "next_fire_at) VALUES ($1, $2, 'UTC', $3, $4, %s) "
-			  "RETURNING id",
-			  next_sql),
-		job_id, cron, overlap, misfire, NULL);
+		"INSERT INTO automation.schedules (job_id, cron, time_zone, "
+		"overlap_policy, misfire_policy, next_fire_at) VALUES ($1, $2, "
+		"'UTC', $3, $4, date_trunc($5, now()) + $6::interval) "
+		"RETURNING id",
+		job_id, cron, overlap, misfire, unit, offset, NULL);
 }
 
 /* Polls until the count query (one parameter) returns want. */
@@ -100,7 +100,7 @@ test_exactly_once(pid_t *w2)
 
 	for (i = 0; i < NSCHED; i++)
 		ids[i] = new_schedule("* * * * *", "allow", "run_once",
-				      "now() + interval '1 hour'");
+				      "microseconds", "1 hour");
 	tc_db_exec("UPDATE automation.schedules SET description = 'once' "
 		   "WHERE job_id = $1",
 		   job_id, NULL);
@@ -164,14 +164,11 @@ test_misfire(void)
 	const char *once, *skip, *every;
 
 	once = new_schedule("0 0 1 1 *", "allow", "run_once",
-			    "date_trunc('second', now()) - "
-			    "interval '10 minutes'");
+			    "second", "-10 minutes");
 	skip = new_schedule("0 0 1 1 *", "allow", "skip",
-			    "date_trunc('second', now()) - "
-			    "interval '10 minutes'");
+			    "second", "-10 minutes");
 	every = new_schedule("* * * * *", "allow", "run_once",
-			     "date_trunc('minute', now()) - "
-			     "interval '10 minutes'");
+			     "minute", "-10 minutes");
 	ok(wait_count("SELECT count(*) FROM automation.schedules WHERE id = "
 		      "$1 AND next_fire_at > now()",
 		      once, 1, 10),
@@ -237,11 +234,11 @@ test_overlap(void)
 	const char *pending;
 
 	skip = new_schedule("0 0 1 1 *", "skip", "run_once",
-			    "now() + interval '1 hour'");
+			    "microseconds", "1 hour");
 	allow = new_schedule("0 0 1 1 *", "allow", "run_once",
-			     "now() + interval '1 hour'");
+			     "microseconds", "1 hour");
 	queue = new_schedule("0 0 1 1 *", "queue", "run_once",
-			     "now() + interval '1 hour'");
+			     "microseconds", "1 hour");
 	r_skip = active_run(skip);
 	r_allow = active_run(allow);
 	r_queue = active_run(queue);
@@ -332,7 +329,7 @@ test_pause_and_latency(void)
 	/* Due in 3 s, announced once (INSERT): the workers sleep exactly
 	 * until then. */
 	s = new_schedule("0 0 1 1 *", "allow", "run_once",
-			 "date_trunc('second', now()) + interval '3 seconds'");
+			 "second", "3 seconds");
 	ok(wait_count("SELECT count(*) FROM automation.runs WHERE "
 		      "schedule_id = $1",
 		      s, 1, 8),
