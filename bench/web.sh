@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Web UI benchmark: starts a stack of its own, seeds 10,000 targets, and
-# prints the initial JavaScript's gzipped size and the time to interactive
-# of the dashboard and of the 10,000-target list in headless Chromium
-# through nginx (web/e2e/bench.mjs).
+# prints the gzipped size of the initial JavaScript and of the job
+# builder's chunks, and the time to interactive of the dashboard, the job
+# builder and the 10,000-target list in headless Chromium through nginx
+# (web/e2e/bench.mjs).
 #
 # Usage: BUILD=<dir> bench/web.sh   (after make; needs chromium)
 # Knobs: OC_BENCH_TARGETS (10000), OC_BENCH_RUNS (3).

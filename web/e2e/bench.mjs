@@ -1,5 +1,6 @@
-// make bench, web part: the gzipped size of the initial JavaScript, and
-// the time to interactive of the dashboard and of a 10,000-target list in
+// make bench, web part: the gzipped size of the initial JavaScript and of
+// the job builder's chunks, and the time to interactive of the dashboard,
+// the job builder and of a 10,000-target list in
 // headless Chromium through nginx. Seeds the targets through the import
 // API. Environment: OC_TEST_URL, OC_TEST_ADMIN_USER, OC_TEST_ADMIN_PASSWORD,
 // OC_E2E_CHROMIUM, OC_BENCH_TARGETS (10000), OC_BENCH_RUNS (3).
@@ -77,5 +78,23 @@ const t0 = Date.now();
 await page.getByTestId('targets-scroller').evaluate((e) => e.scrollTo(0, e.scrollHeight));
 await page.getByRole('button', { name: `bench-${String(N - 1).padStart(5, '0')}` }).waitFor();
 console.log(`scroll to the last of ${N} targets: ${Date.now() - t0} ms`);
+
+// The visual job builder is its own chunk (with @xyflow/react): what a
+// fresh load of /jobs/new fetches beyond the initial JavaScript, gzipped,
+// and the time until its palette of step types is shown.
+const fetched = new Set();
+page.on('response', (r) => {
+  const m = /\/(assets\/[^?]+\.(?:js|css))$/.exec(r.url());
+  if (m) fetched.add(m[1]);
+});
+const builder = await tti('/jobs/new', () => page.getByTestId('palette-ssh.command').waitFor());
+const lazy = [...fetched].filter((f) => !initial.includes(f) && !f.endsWith('.css') && !/index-[^/]+\.css$/.test(f));
+const css = [...fetched].filter((f) => f.endsWith('.css') && !html.includes(f));
+let lazyGz = 0;
+for (const f of lazy) lazyGz += gzipSync(readFileSync(join(dist, f)), { level: 9 }).length;
+let cssGz = 0;
+for (const f of css) cssGz += gzipSync(readFileSync(join(dist, f)), { level: 9 }).length;
+console.log(`job builder chunks: ${lazy.length} JavaScript file(s), ${(lazyGz / 1024).toFixed(1)} KiB gzipped (+ ${(cssGz / 1024).toFixed(1)} KiB CSS)`);
+console.log(`time to interactive, job builder: ${builder} ms (median of ${RUNS})`);
 await browser.close();
 await api.dispose();

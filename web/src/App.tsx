@@ -17,6 +17,13 @@ const Users = lazy(() => import('./screens/Users'));
 const Sessions = lazy(() => import('./screens/Sessions'));
 const ApiKeys = lazy(() => import('./screens/ApiKeys'));
 const Profile = lazy(() => import('./screens/Profile'));
+const Jobs = lazy(() => import('./screens/Jobs'));
+const JobBuilder = lazy(() => import('./screens/JobBuilder'));
+const RunStart = lazy(() => import('./screens/RunStart'));
+const Runs = lazy(() => import('./screens/Runs'));
+const RunView = lazy(() => import('./screens/RunView'));
+const Schedules = lazy(() => import('./screens/Schedules'));
+const Audit = lazy(() => import('./screens/Audit'));
 
 function Loading() {
   return (
@@ -39,9 +46,14 @@ export function App() {
           <Route path="/groups" element={<Groups />} />
           <Route path="/credentials" element={<Credentials />} />
           <Route path="/discovery" element={<Discovery />} />
-          <Route path="/jobs" element={<NotYet what="Jobs and the visual job builder" />} />
-          <Route path="/runs" element={<NotYet what="Runs and live output" />} />
-          <Route path="/schedules" element={<NotYet what="Schedules" />} />
+          <Route path="/jobs" element={<Jobs />} />
+          <Route path="/jobs/new" element={can('operator') ? <JobBuilder /> : <Navigate to="/jobs" />} />
+          <Route path="/jobs/:id/edit" element={<JobBuilder />} />
+          <Route path="/jobs/:id/run" element={can('operator') ? <RunStart /> : <Navigate to="/jobs" />} />
+          <Route path="/runs" element={<Runs />} />
+          <Route path="/runs/:id" element={<RunView />} />
+          <Route path="/schedules" element={<Schedules />} />
+          <Route path="/audit" element={can('admin') ? <Audit /> : <Navigate to="/" />} />
           <Route path="/users" element={can('admin') ? <Users /> : <Navigate to="/" />} />
           <Route path="/sessions" element={<Sessions />} />
           <Route path="/api-keys" element={<ApiKeys />} />

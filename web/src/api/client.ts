@@ -40,6 +40,8 @@ export interface RequestOptions {
   maxTries?: number;
   /** No refresh-and-retry on 401 (sign-in, refresh itself). */
   noRefresh?: boolean;
+  /** Sent as Idempotency-Key (creates that may be retried). */
+  idempotencyKey?: string;
 }
 
 type Fetch = typeof fetch;
@@ -166,6 +168,7 @@ export class ApiClient {
     const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' };
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
     if (o.ifMatch) headers['If-Match'] = o.ifMatch;
+    if (o.idempotencyKey) headers['Idempotency-Key'] = o.idempotencyKey;
     let body: BodyInit | undefined;
     if (o.body !== undefined) {
       headers['Content-Type'] = 'application/json';
@@ -239,6 +242,28 @@ export class ApiClient {
       throw new ApiError(p);
     }
     return { data: data as T, status: res.status, etag: res.headers.get('ETag') };
+  }
+
+  /**
+   * A streaming GET (server-sent events) with the access token in the
+   * Authorization header: the Response as it is, once refreshed on 401.
+   */
+  async openStream(path: string, headers: Record<string, string>, signal: AbortSignal): Promise<Response> {
+    const go = () =>
+      this.fetchFn(this.base + path, {
+        method: 'GET',
+        headers: this.token ? { ...headers, Authorization: `Bearer ${this.token}` } : headers,
+        credentials: 'same-origin',
+        cache: 'no-store',
+        signal,
+      });
+    let res = await go();
+    if (res.status === 401 && this.token !== null) {
+      await res.body?.cancel().catch(() => undefined);
+      const a = await this.refresh();
+      if (a) res = await go();
+    }
+    return res;
   }
 
   async get<T>(path: string, q?: RequestOptions['query']): Promise<T> {

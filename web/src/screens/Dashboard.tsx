@@ -1,11 +1,12 @@
 // Dashboard: health of every component, target counts and the
-// unreachable ones; runs and schedules arrive with the automation API.
+// unreachable ones, runs (live, per day, failures) and next schedules.
 import { Badge, Card, Group, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { Link } from 'react-router-dom';
 import type { List } from '../api/client';
 import { useSession } from '../auth/session';
 import { useLoad } from '../ui/hooks';
-import { ErrorBox, Note, Page } from '../ui/parts';
+import { ErrorBox, Page } from '../ui/parts';
+import { DashRuns } from './DashRuns';
 import type { Target } from './types';
 
 interface Health {
@@ -143,10 +144,7 @@ export function Dashboard() {
           </Stack>
         </Card>
       </SimpleGrid>
-      <SimpleGrid cols={{ base: 1, md: 2 }}>
-        <Note title="Runs">Running and queued runs, success rates and recent failures arrive with the automation API.</Note>
-        <Note title="Schedules">The next scheduled runs arrive with the schedules API.</Note>
-      </SimpleGrid>
+      <DashRuns />
     </Page>
   );
 }

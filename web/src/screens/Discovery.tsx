@@ -2,10 +2,11 @@
 // the results and import them as targets; admins set the allowed ranges.
 import { Badge, Button, Card, Checkbox, Group, Progress, Select, Stack, Table, TagsInput, Text, TextInput, Title, NumberInput } from '@mantine/core';
 import { IconRadar } from '@tabler/icons-react';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { List } from '../api/client';
 import { useSession } from '../auth/session';
 import { useLoad, usePoll, useSubmit, when } from '../ui/hooks';
+import { useEvents } from '../events/hub';
 import { ErrorBox, Page } from '../ui/parts';
 import type { Credential } from './types';
 
@@ -133,7 +134,29 @@ function ScanView({ id, onFinished }: { id: string; onFinished: () => void }) {
     void s.run(load);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [id]);
-  usePoll(load, 1000, !!scan && live(scan.state));
+  // Progress arrives as scan events; a slow poll covers a missed one (and
+  // a stream that is down).
+  const busy = useRef(false);
+  const again = useRef(false);
+  const connected = useEvents(['scan', 'task'], (e) => {
+    if (e.type === 'scan' && e.data?.scan_id !== id) return;
+    if (busy.current) {
+      again.current = true;
+      return;
+    }
+    busy.current = true;
+    const next = () =>
+      load()
+        .catch(() => true)
+        .finally(() => {
+          if (again.current) {
+            again.current = false;
+            void next();
+          } else busy.current = false;
+        });
+    void next();
+  });
+  usePoll(load, connected ? 5000 : 1000, !!scan && live(scan.state));
 
   async function importChosen() {
     let n = 0;

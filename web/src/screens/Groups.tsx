@@ -164,10 +164,7 @@ function GroupForm({ group, onDone }: { group: Group | null; onDone: () => void 
             <TagsInput label="Has all these tags" value={tags} onChange={setTags} error={s.fields.filter} />
             <Select label="OS" clearable data={['linux', 'windows']} value={os} onChange={setOs} />
             <TextInput label="Name pattern (glob, e.g. web-*)" value={pattern} onChange={(e) => setPattern(e.currentTarget.value)} />
-            <Text size="xs" c="dimmed">
-              The members are listed once the group is saved (open it from the list); the API has no preview of an unsaved
-              filter.
-            </Text>
+            <FilterPreview tags={tags} os={os} pattern={pattern} />
           </>
         )}
         {!Object.keys(s.fields).length && <ErrorBox error={s.error} title="Not saved" />}
@@ -178,6 +175,48 @@ function GroupForm({ group, onDone }: { group: Group | null; onDone: () => void 
         </Row>
       </Stack>
     </form>
+  );
+}
+
+/** The targets a dynamic group's filter matches now (POST /groups/preview). */
+function FilterPreview({ tags, os, pattern }: { tags: string[]; os: string | null; pattern: string }) {
+  const { client } = useSession();
+  const [f] = useDebouncedValue({ tags, os, pattern }, 400);
+  const preview = useLoad(() => {
+    const filter: Record<string, unknown> = {};
+    if (f.tags.length) filter.tags = f.tags;
+    if (f.os) filter.os = f.os;
+    if (f.pattern) filter.name_pattern = f.pattern;
+    return client.post<List<Target>>('/api/v1/groups/preview', { filter });
+  }, [JSON.stringify(f)]);
+  return (
+    <Stack gap={4}>
+      <Text size="sm" fw={600}>
+        Members now:{' '}
+        <Badge data-testid="group-preview-total">{preview.data ? preview.data.total : preview.loading ? '…' : '?'}</Badge>
+      </Text>
+      {preview.error && (
+        <Text size="xs" c="dimmed">
+          No preview: {preview.error}
+        </Text>
+      )}
+      <Table aria-label="Matching targets">
+        <Table.Tbody>
+          {(preview.data?.items ?? []).map((t) => (
+            <Table.Tr key={t.id}>
+              <Table.Td>{t.name}</Table.Td>
+              <Table.Td>{t.host}</Table.Td>
+              <Table.Td>{t.os}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+      {preview.data && preview.data.total > preview.data.items.length && (
+        <Text size="xs" c="dimmed">
+          First {preview.data.items.length} of {preview.data.total}.
+        </Text>
+      )}
+    </Stack>
   );
 }
 

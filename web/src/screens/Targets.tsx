@@ -28,7 +28,7 @@ import { useSubmit, when } from '../ui/hooks';
 import { ErrorBox, Page } from '../ui/parts';
 import { TargetForm } from './TargetForm';
 import { TargetImport } from './TargetImport';
-import { testWords, waitTest } from './targetTest';
+import { testWords, waitTestLive } from './targetTest';
 import type { Target } from './types';
 
 const PAGE = 200;
@@ -355,7 +355,7 @@ function TargetDetail({
     await s.run(async () => {
       const r = await client.post<{ task_id: string }>(`/api/v1/targets/${id}/test`);
       setResult({ ok: true, text: 'Testing…' });
-      const task = await waitTest(client, r.task_id);
+      const task = await waitTestLive(client, r.task_id);
       setResult(testWords(task));
       await load();
       onChanged();

@@ -1,5 +1,6 @@
 // Connection tests: start one (or many) and wait for the worker's answer.
 import type { ApiClient } from '../api/client';
+import { waitTaskEvent } from '../events/hub';
 import type { TestTask } from './types';
 
 const done = (s: string) => s === 'succeeded' || s === 'failed' || s === 'canceled';
@@ -19,6 +20,27 @@ export async function waitTest(
     await sleep(wait);
     wait = Math.min(wait * 1.5, 3000);
   }
+}
+
+/**
+ * Waits for the task's `task` event (the events stream) instead of
+ * polling; reads the task once it ends, and every 5 s in case an event
+ * was missed (or the stream is down), giving up after timeoutMs.
+ */
+export async function waitTestLive(client: ApiClient, taskId: string, timeoutMs = 120000): Promise<TestTask> {
+  let last: TestTask | null = null;
+  const end = Date.now() + timeoutMs;
+  const w = waitTaskEvent(
+    taskId,
+    async () => {
+      last = await client.get<TestTask>(`/api/v1/targets/tests/${taskId}`, undefined);
+      return done(last.state) || Date.now() > end;
+    },
+    5000,
+    client,
+  );
+  await w.done;
+  return last ?? (await client.get<TestTask>(`/api/v1/targets/tests/${taskId}`));
 }
 
 /** The outcome of a test in words. */

@@ -17,6 +17,7 @@ import {
   IconUsers,
   IconWifiOff,
   IconDevices,
+  IconHistory,
 } from '@tabler/icons-react';
 import type { ReactNode } from 'react';
 import { Link, useLocation } from 'react-router-dom';
@@ -33,6 +34,7 @@ const links: { to: string; label: string; icon: typeof IconDashboard; role?: Rol
   { to: '/runs', label: 'Runs', icon: IconPlayerPlay },
   { to: '/schedules', label: 'Schedules', icon: IconCalendarTime },
   { to: '/users', label: 'Users', icon: IconUsers, role: 'admin' },
+  { to: '/audit', label: 'Audit log', icon: IconHistory, role: 'admin' },
   { to: '/sessions', label: 'Sessions', icon: IconDevices },
   { to: '/api-keys', label: 'API keys', icon: IconKey },
 ];
