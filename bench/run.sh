@@ -27,53 +27,8 @@ LOGIN_CONNS=${OC_BENCH_LOGIN_CONNECTIONS:-4}
 USERS=10000
 
 command -v wrk >/dev/null || oc_die "wrk is not installed (make deps DEPS_FOR=bench)"
-while IFS= read -r n; do
-	case $n in OPSCONDUCTOR_*) unset "$n" ;; esac
-done < <(compgen -e)
-
-tmp=$(mktemp -d /tmp/oc-bench.XXXXXX)
-chmod 0755 "$tmp"
-stack() {
-	BUILD=$BUILD_DIR OPSCONDUCTOR_VAR=$tmp/var "$OC_ROOT/scripts/stack.sh" "$@"
-}
-teardown() {
-	local rc=$?
-	trap - EXIT INT TERM
-	stack stop >/dev/null 2>&1 || true
-	if [ "$rc" = 0 ]; then
-		rm -rf "$tmp"
-	else
-		echo "bench: files kept in $tmp" >&2
-	fi
-	exit "$rc"
-}
-trap teardown EXIT
-trap 'exit 130' INT TERM
-
-read -r https_port http_port < <(perl -MIO::Socket::INET -e '
-	my @s = map { IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1",
-		LocalPort => 0, Proto => "tcp") or die "no free port\n" } 1 .. 2;
-	print join(" ", map { $_->sockport } @s), "\n";')
-export OPSCONDUCTOR_HTTPS_PORT=$https_port OPSCONDUCTOR_HTTP_PORT=$http_port
-# Pool size under test (default: the stack's default).
-if [ -n "${OC_BENCH_POOL_WORKERS:-}" ]; then
-	export OPSCONDUCTOR_POOL_WORKERS=$OC_BENCH_POOL_WORKERS
-fi
-if [ -n "${OC_BENCH_WORKER_THREADS:-}" ]; then
-	export OPSCONDUCTOR_WORKER_THREADS=$OC_BENCH_WORKER_THREADS
-fi
-# The rate limits would otherwise be what is measured.
-export OPSCONDUCTOR_API_RATE=1000000 OPSCONDUCTOR_API_BURST=1000000
-export OPSCONDUCTOR_LOGIN_RATE=1000000 OPSCONDUCTOR_LOGIN_BURST=1000000
-OPSCONDUCTOR_ADMIN_PASSWORD=$(openssl rand -base64 48 | tr -dc 'A-Za-z0-9' | cut -c1-24)
-export OPSCONDUCTOR_ADMIN_PASSWORD
-url=https://127.0.0.1:$https_port
-
-echo "bench: starting a stack in $tmp"
-if ! stack start >"$tmp/start.log" 2>&1; then
-	cat "$tmp/start.log" >&2
-	oc_die "the stack did not start"
-fi
+. "$BENCH_DIR/stack.sh"
+bench_stack api
 
 db="host=$tmp/var/run port=5432 dbname=opsconductor user=opsconductor"
 export PGPASSFILE=$tmp/var/keys/pgpass

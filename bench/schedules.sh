@@ -18,47 +18,17 @@ esac
 N=${OC_BENCH_SCHEDULES:-10000}
 IDLE_S=${OC_BENCH_SCHED_IDLE_S:-60}
 
-while IFS= read -r n; do
-	case $n in OPSCONDUCTOR_*) unset "$n" ;; esac
-done < <(compgen -e)
-
-tmp=$(mktemp -d /tmp/oc-bench-sched.XXXXXX)
-chmod 0755 "$tmp"
+. "$BENCH_DIR/stack.sh"
 extra=()
-stack() {
-	BUILD=$BUILD_DIR OPSCONDUCTOR_VAR=$tmp/var "$OC_ROOT/scripts/stack.sh" "$@"
-}
-teardown() {
-	local rc=$? p
-	trap - EXIT INT TERM
+# The extra workers go before the stack.
+bench_cleanup() {
+	local p
 	for p in ${extra[@]+"${extra[@]}"}; do
 		kill "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
 	done
-	stack stop >/dev/null 2>&1 || true
-	if [ "$rc" = 0 ]; then
-		[ -n "${OC_BENCH_KEEP:-}" ] || rm -rf "$tmp"
-	else
-		echo "bench: files kept in $tmp" >&2
-	fi
-	exit "$rc"
 }
-trap teardown EXIT
-trap 'exit 130' INT TERM
-
-read -r https_port http_port < <(perl -MIO::Socket::INET -e '
-	my @s = map { IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1",
-		LocalPort => 0, Proto => "tcp") or die "no free port\n" } 1 .. 2;
-	print join(" ", map { $_->sockport } @s), "\n";')
-export OPSCONDUCTOR_HTTPS_PORT=$https_port OPSCONDUCTOR_HTTP_PORT=$http_port
-OPSCONDUCTOR_ADMIN_PASSWORD=$(openssl rand -base64 48 | tr -dc 'A-Za-z0-9' | cut -c1-24)
-export OPSCONDUCTOR_ADMIN_PASSWORD
-
-echo "bench: schedules: starting a stack in $tmp"
-if ! stack start >"$tmp/start.log" 2>&1; then
-	cat "$tmp/start.log" >&2
-	oc_die "the stack did not start"
-fi
+bench_stack schedules
 db="host=$tmp/var/run port=5432 dbname=opsconductor user=opsconductor"
 export PGPASSFILE=$tmp/var/keys/pgpass
 sql() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" "$@"; }
