@@ -50,12 +50,18 @@ static void test_host_key(const char *tok, const char *t1, const char *t3);
 static void test_cancel(const char *tok, const char *t1, const char *t2);
 static void test_winrm_http(const char *tok);
 
+/* Stops what the file started; runs at exit too (BAIL_OUT), so it uses
+ * no tc_ string (tc_done frees them). */
 static void
 cleanup(void)
 {
+	char cmd[4096 + 256];
+
 	if (d2_up) {
-		sh(tc_printf("bash %s stop %s >/dev/null 2>&1; rm -rf %s",
-			     fx.script, d2, d2));
+		snprintf(cmd, sizeof(cmd),
+			 "bash %s stop %s >/dev/null 2>&1; rm -rf %s",
+			 fx.script, d2, d2);
+		sh(cmd);
 		d2_up = 0;
 	}
 	if (win_pid > 0) {
@@ -63,8 +69,11 @@ cleanup(void)
 		waitpid(win_pid, NULL, 0);
 		win_pid = 0;
 	}
-	if (tmpbase[0] != '\0')
-		sh(tc_printf("rm -f %s*", tmpbase));
+	if (tmpbase[0] != '\0') {
+		snprintf(cmd, sizeof(cmd), "rm -f %s*", tmpbase);
+		sh(cmd);
+		tmpbase[0] = '\0';
+	}
 }
 
 static int
@@ -490,7 +499,8 @@ test_cancel(const char *tok, const char *t1, const char *t2)
 		if (tc_db_count("SELECT count(*) FROM automation.run_steps "
 				"WHERE run_id = $1 AND state = 'running'",
 				run, NULL) == 2 &&
-		    sh(tc_printf("test $(wc -l < %scancel.pids) -eq 2",
+		    sh(tc_printf("test -f %1$scancel.pids && test $(wc -l "
+				 "< %1$scancel.pids) -eq 2",
 				 tmpbase)) == 0)
 			break;
 		usleep(50 * 1000);
