@@ -118,10 +118,10 @@ main(void)
 	if (op == NULL)
 		BAIL_OUT("cannot create an operator");
 	tok = op->token;
-	cred = e2e_credential(
-	    tok, tc_printf("{\"type\":\"ssh_key\",\"username\":"
-			   "\"oc-test-key\",\"private_key\":%s}",
-			   tc_quote(fx.key_ed)));
+	cred =
+	    e2e_credential(tok, tc_printf("{\"type\":\"ssh_key\",\"username\":"
+					  "\"oc-test-key\",\"private_key\":%s}",
+					  tc_quote(fx.key_ed)));
 	for (i = 0; i < 3; i++) {
 		t[i] = e2e_target(
 		    tok, tc_name("evrun-t"),
@@ -152,8 +152,8 @@ main(void)
 	ok(read_stream(tok, run, ev0, "127.0.0.115", 8, &last),
 	   "the first stream got 8 log chunks of the run");
 	first_part = nev;
-	st = tc_db_value("SELECT state FROM automation.runs WHERE id = $1",
-			 run, NULL);
+	st = tc_db_value("SELECT state FROM automation.runs WHERE id = $1", run,
+			 NULL);
 	is(st, "running", "and disconnected while the run was running");
 	usleep(700 * 1000);
 	ok(read_stream(tok, run, tc_printf("%lld", last), "127.0.0.116", 0,
@@ -166,8 +166,7 @@ main(void)
 	for (i = 1; i < nev; i++)
 		if (evs[i].id <= evs[i - 1].id)
 			order = 0;
-	ok(order, "ids strictly increase across both streams (%d events)",
-	   nev);
+	ok(order, "ids strictly increase across both streams (%d events)", nev);
 	got = "";
 	for (i = 0; i < nev; i++)
 		got = tc_printf("%s%lld:%s,", got, evs[i].id, evs[i].type);
@@ -209,8 +208,7 @@ main(void)
 		got = "";
 		for (b = 0; ss != NULL && b < json_object_array_length(ss);
 		     b++) {
-			const char *sid =
-			    tc_jstr(ss, tc_printf("%zu.id", b));
+			const char *sid = tc_jstr(ss, tc_printf("%zu.id", b));
 
 			want = tc_printf(
 			    "%s%s:running>%s:%s/%s>", want,
@@ -236,8 +234,9 @@ main(void)
 					    tc_jstr(evs[i].data, "exit_code"));
 			}
 		}
-		is(want, "a:running>a:succeeded/0>b:running>b:failed/2>"
-			 "c:running>c:succeeded/0>",
+		is(want,
+		   "a:running>a:succeeded/0>b:running>b:failed/2>"
+		   "c:running>c:succeeded/0>",
 		   "target %zu: steps a, b (failed) and c in the run", a);
 		is(got, want, "target %zu: every step state change in order",
 		   a);
@@ -285,8 +284,7 @@ main(void)
 		    run, tc_printf("%zu", a), NULL);
 		got = "";
 		for (i = 0; i < nev; i++)
-			if (strcmp(evs[i].type, "run.log") == 0 &&
-			    rt != NULL &&
+			if (strcmp(evs[i].type, "run.log") == 0 && rt != NULL &&
 			    strcmp(tc_jstr(evs[i].data, "run_target_id"), rt) ==
 				0 &&
 			    strcmp(tc_jstr(evs[i].data, "stream"), "stdout") ==

@@ -275,18 +275,16 @@ test_main_job(const char *tok, const char *t1, const char *t2)
 		"{\"command\":\"echo never\"}}]}",
 		tc_quote(tc_name("e2e-main")), t1, t2, path, path, path, path,
 		path));
-	r = tc_req_opt("POST",
-		       tc_printf("/api/v1/jobs/%s/files?name=payload.bin", job),
-		       tok, NULL,
-		       &(struct tc_opt){.raw = (const char *)payload,
-					.raw_len = PAYLOAD,
-					.content_type =
-					    "application/octet-stream"});
+	r = tc_req_opt(
+	    "POST", tc_printf("/api/v1/jobs/%s/files?name=payload.bin", job),
+	    tok, NULL,
+	    &(struct tc_opt){.raw = (const char *)payload,
+			     .raw_len = PAYLOAD,
+			     .content_type = "application/octet-stream"});
 	tc_status_is(r, 201, "attach a 100 kB file to the job");
 
 	ev0 = e2e_last_event();
-	run = e2e_run(tok, job,
-		      "{\"params\":{\"token\":\"" SECRET "\"}}");
+	run = e2e_run(tok, job, "{\"params\":{\"token\":\"" SECRET "\"}}");
 	is(e2e_wait(tok, run, 60), "failed",
 	   "the run fails: a step of each target failed");
 	r = tc_get(tok, "/api/v1/runs/%s", run);
@@ -308,13 +306,13 @@ test_main_job(const char *tok, const char *t1, const char *t2)
 			continue;
 		}
 		for (k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
-			exp = tc_printf("%s%s:%s ", exp, want[k][0],
-					want[k][1]);
-			got = tc_printf("%s%s:%s ", got, want[k][0],
-					step_of(r, tn, want[k][0], "state")
-					    ? step_of(r, tn, want[k][0],
-						      "state")
-					    : "-");
+			exp =
+			    tc_printf("%s%s:%s ", exp, want[k][0], want[k][1]);
+			got =
+			    tc_printf("%s%s:%s ", got, want[k][0],
+				      step_of(r, tn, want[k][0], "state")
+					  ? step_of(r, tn, want[k][0], "state")
+					  : "-");
 		}
 		is(got, exp,
 		   "%s: every step in its state; failure and always edges "
@@ -325,8 +323,7 @@ test_main_job(const char *tok, const char *t1, const char *t2)
 		is(tc_jstr(tc_json(r->json, "targets"),
 			   tc_printf("%zu.state", i)),
 		   "failed", "%s: the target failed", tn);
-		is(step_of(r, tn, "hello", "stdout"),
-		   "T=********\nhi world\n",
+		is(step_of(r, tn, "hello", "stdout"), "T=********\nhi world\n",
 		   "%s: the secret is masked in stdout", tn);
 		is(step_of(r, tn, "sum", "stdout"), tc_printf("%s\n", sum),
 		   "%s: the uploaded file's checksum on the target", tn);
@@ -353,12 +350,11 @@ test_main_job(const char *tok, const char *t1, const char *t2)
 		/* The timed-out command is gone from the target. */
 		pidtxt = NULL;
 		{
-			FILE *fp = fopen(tc_printf("%s%s.pid", tmpbase, tn),
-					 "r");
+			FILE *fp =
+			    fopen(tc_printf("%s%s.pid", tmpbase, tn), "r");
 			char line[32];
 
-			if (fp != NULL &&
-			    fgets(line, sizeof(line), fp) != NULL)
+			if (fp != NULL && fgets(line, sizeof(line), fp) != NULL)
 				pidtxt = tc_strdup(line);
 			if (fp != NULL)
 				fclose(fp);
@@ -371,16 +367,14 @@ test_main_job(const char *tok, const char *t1, const char *t2)
 				usleep(50 * 1000);
 		}
 		ok(pid > 0 && !alive,
-		   "%s: the timed-out remote process (%d) was ended", tn,
-		   pid);
+		   "%s: the timed-out remote process (%d) was ended", tn, pid);
 	}
 
 	/* The downloaded files, byte for byte. */
 	files = tc_json(r->json, "files");
-	cmp_ok(files ? (long long)json_object_array_length(files) : 0, "==",
-	       2, "one downloaded file per target");
-	for (i = 0; files != NULL && i < json_object_array_length(files);
-	     i++) {
+	cmp_ok(files ? (long long)json_object_array_length(files) : 0, "==", 2,
+	       "one downloaded file per target");
+	for (i = 0; files != NULL && i < json_object_array_length(files); i++) {
 		struct tc_res *f;
 
 		fid = tc_jstr(files, tc_printf("%zu.id", i));
@@ -400,7 +394,7 @@ test_main_job(const char *tok, const char *t1, const char *t2)
 	       strstr(log, "tok-E2e") == NULL,
 	   "and not the secret");
 	ok(log != NULL && strstr(log, "system|step slow timed_out: the time "
-				  "limit") != NULL,
+				      "limit") != NULL,
 	   "the log says the slow step timed out");
 	evs = events_of(tok, run, ev0);
 	ok(evs != NULL && strstr(evs, "T=********") != NULL,
@@ -433,12 +427,12 @@ test_host_key(const char *tok, const char *t1, const char *t3)
 	if (sh(tc_printf("bash %s rekey %s >/dev/null 2>&1", fx.script, d2)) !=
 	    0)
 		BAIL_OUT("cannot rekey the second sshd");
-	job = e2e_job(
-	    tok, tc_printf("{\"name\":%s,\"targets\":{\"targets\":[\"%s\","
-			   "\"%s\"]},\"steps\":[{\"id\":\"u\",\"type\":"
-			   "\"ssh.command\",\"inputs\":{\"command\":"
-			   "\"uname -s\"}}]}",
-			   tc_quote(tc_name("e2e-hk")), t1, t3));
+	job = e2e_job(tok,
+		      tc_printf("{\"name\":%s,\"targets\":{\"targets\":[\"%s\","
+				"\"%s\"]},\"steps\":[{\"id\":\"u\",\"type\":"
+				"\"ssh.command\",\"inputs\":{\"command\":"
+				"\"uname -s\"}}]}",
+				tc_quote(tc_name("e2e-hk")), t1, t3));
 	run = e2e_run(tok, job, "{}");
 	is(e2e_wait(tok, run, 30), "failed",
 	   "a run with a changed host key on one target fails");
@@ -450,8 +444,8 @@ test_host_key(const char *tok, const char *t1, const char *t3)
 		size_t i;
 
 		for (i = 0; ts && i < json_object_array_length(ts); i++) {
-			const char *id = tc_jstr(ts, tc_printf("%zu.target_id",
-							       i));
+			const char *id =
+			    tc_jstr(ts, tc_printf("%zu.target_id", i));
 			const char *st = tc_jstr(ts, tc_printf("%zu.state", i));
 			const char *tn =
 			    tc_jstr(ts, tc_printf("%zu.target_name", i));
@@ -510,9 +504,10 @@ test_cancel(const char *tok, const char *t1, const char *t2)
 	r = tc_req("POST", tc_printf("/api/v1/runs/%s/cancel", run), tok, NULL);
 	tc_status_is(r, 202, "cancel the running run");
 	for (i = 0; i < 100; i++) {
-		const char *st = tc_db_value("SELECT state FROM automation.runs "
-					     "WHERE id = $1",
-					     run, NULL);
+		const char *st =
+		    tc_db_value("SELECT state FROM automation.runs "
+				"WHERE id = $1",
+				run, NULL);
 		if (st != NULL && strcmp(st, "running") != 0)
 			break;
 		usleep(20 * 1000);
@@ -529,9 +524,10 @@ test_cancel(const char *tok, const char *t1, const char *t2)
 	   "long:canceled", "the steps are canceled and nothing ran after");
 	alive = 1;
 	for (i = 0; i < 40 && alive; i++) {
-		alive = sh(tc_printf("for p in $(cat %scancel.pids); do kill -0 "
-				     "$p 2>/dev/null && exit 0; done; exit 1",
-				     tmpbase)) == 0;
+		alive =
+		    sh(tc_printf("for p in $(cat %scancel.pids); do kill -0 "
+				 "$p 2>/dev/null && exit 0; done; exit 1",
+				 tmpbase)) == 0;
 		if (alive)
 			usleep(50 * 1000);
 	}
@@ -603,8 +599,7 @@ test_winrm_http(const char *tok)
 		is(step_of(r, tn, "post", "exit_code"), "200",
 		   "exit_code is the HTTP status");
 	}
-	like(sink.request, "^POST /sink HTTP/1.1\r\n",
-	     "the sink got the POST");
+	like(sink.request, "^POST /sink HTTP/1.1\r\n", "the sink got the POST");
 	like(sink.request, "\r\n\r\n\\[héllo wörld €\n\\|4\\]$",
 	     "with the earlier steps' stdout and exit code in the body");
 	fakesrv_remove_all();
@@ -641,10 +636,10 @@ main(void)
 			 fx.dir, fx.dir, d2, fx.script, d2, port2)) != 0)
 		BAIL_OUT("cannot start the second sshd");
 
-	cred = e2e_credential(
-	    tok, tc_printf("{\"type\":\"ssh_key\",\"username\":"
-			   "\"oc-test-key\",\"private_key\":%s}",
-			   tc_quote(fx.key_ed)));
+	cred =
+	    e2e_credential(tok, tc_printf("{\"type\":\"ssh_key\",\"username\":"
+					  "\"oc-test-key\",\"private_key\":%s}",
+					  tc_quote(fx.key_ed)));
 	t1 = e2e_target(tok, tc_name("e2e-a"),
 			tc_printf(",\"host\":\"127.0.0.1\",\"os\":\"linux\","
 				  "\"protocol\":\"ssh\",\"port\":%d,"

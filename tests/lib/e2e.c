@@ -105,9 +105,8 @@ e2e_wait(const char *tok, const char *run, int seconds)
 const char *
 e2e_last_event(void)
 {
-	const char *v =
-	    tc_db_value("SELECT coalesce(max(id), 0)::text FROM core.events",
-			NULL);
+	const char *v = tc_db_value(
+	    "SELECT coalesce(max(id), 0)::text FROM core.events", NULL);
 
 	return v != NULL ? v : "0";
 }
