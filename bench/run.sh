@@ -3,7 +3,8 @@
 # and 10,000 targets, runs wrk through nginx against the main read paths
 # and the login, and prints req/s, latency percentiles and the pool
 # processes' memory; then connection tests against OpenSSH servers
-# (bench/conntest.sh) and discovery against nmap (bench/scan.sh).
+# (bench/conntest.sh), discovery against nmap (bench/scan.sh) and a job
+# fanned out over 50 OpenSSH targets (bench/fanout.sh).
 #
 # Usage: BUILD=<dir> bench/run.sh
 # Knobs: OC_BENCH_DURATION (10s), OC_BENCH_CONNECTIONS (64),
@@ -131,6 +132,10 @@ OC_BENCH_URL=$url OC_BENCH_DB=$db OC_BENCH_TMP=$tmp "$BENCH_DIR/conntest.sh"
 # Discovery: our scanner against nmap's connect scan on loopback.
 echo
 BUILD=$BUILD_DIR "$BENCH_DIR/scan.sh"
+
+# Fan-out: ssh.command on 50 OpenSSH targets against 50 parallel ssh.
+echo
+BUILD=$BUILD_DIR "$BENCH_DIR/fanout.sh"
 
 # Schedules: 10,000 due at once with one and three workers; idle CPU.
 echo

@@ -219,11 +219,16 @@ exec_target_test(struct db *db, struct task *t)
 	}
 	target = json_object_get_string(idj);
 	res = db_exec(db, &exec_test_load, DB_PARAMS(target), NULL);
-	if (res == NULL || PQntuples(res) != 1) {
+	if (res == NULL) {
+		snprintf(t->error, sizeof(t->error),
+			 "cannot read target %s: the database is unavailable",
+			 target);
+		return;
+	}
+	if (PQntuples(res) != 1) {
 		snprintf(t->error, sizeof(t->error),
 			 "target %s no longer exists", target);
-		if (res != NULL)
-			PQclear(res);
+		PQclear(res);
 		return;
 	}
 	secret = exec_test_secret(res, o.error, sizeof(o.error));

@@ -1,0 +1,263 @@
+#!/usr/bin/env bash
+# Fan-out benchmark: a job with one ssh.command `uname -a` step over 50
+# OpenSSH targets on loopback (the test fixture tests/fixtures/sshd/sshd.sh,
+# several servers), max_parallel 50, run by the worker; against 50
+# parallel OpenSSH `ssh` clients running the same command with the same
+# key exchange, host key type and ed25519 public-key login, in the same
+# benchmark run. Then a 5-step job on the same targets (one SSH session
+# per target, reused by every step). Starts a stack of its own.
+#
+# Prints per run: the run's started_at..last target finished (PostgreSQL),
+# created_at..finished_at, and the client-observed time from POST
+# /api/v1/jobs/{id}/runs until the run is seen finished.
+#
+# Usage (root): BUILD=<dir> bench/fanout.sh   (after make)
+# Knobs: OC_BENCH_FANOUT_TARGETS (50), OC_BENCH_FANOUT_SERVERS (10),
+#        OC_BENCH_FANOUT_RUNS (3), OC_BENCH_FANOUT_THREADS (64, the
+#        worker's OPSCONDUCTOR_WORKER_THREADS).
+set -euo pipefail
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+. "$BENCH_DIR/../scripts/lib.sh"
+
+BUILD_DIR=${BUILD:-build}
+case $BUILD_DIR in
+/*) ;;
+*) BUILD_DIR=$OC_ROOT/$BUILD_DIR ;;
+esac
+TARGETS=${OC_BENCH_FANOUT_TARGETS:-50}
+SERVERS=${OC_BENCH_FANOUT_SERVERS:-10}
+RUNS=${OC_BENCH_FANOUT_RUNS:-3}
+THREADS=${OC_BENCH_FANOUT_THREADS:-64}
+fixture=$OC_ROOT/tests/fixtures/sshd/sshd.sh
+CMD="uname -a"
+
+if [ "$(id -u)" != 0 ]; then
+	echo "bench: fan-out skipped (the sshd fixture needs root)"
+	exit 0
+fi
+while IFS= read -r n; do
+	case $n in OPSCONDUCTOR_*) unset "$n" ;; esac
+done < <(compgen -e)
+
+tmp=$(mktemp -d /tmp/oc-bench-fanout.XXXXXX)
+chmod 0755 "$tmp"
+dirs=()
+ports=()
+stack() {
+	BUILD=$BUILD_DIR OPSCONDUCTOR_VAR=$tmp/var "$OC_ROOT/scripts/stack.sh" "$@"
+}
+teardown() {
+	local rc=$? d
+	trap - EXIT INT TERM
+	for d in ${dirs[@]+"${dirs[@]}"}; do
+		"$fixture" stop "$d" >/dev/null 2>&1 || true
+	done
+	stack stop >/dev/null 2>&1 || true
+	if [ "$rc" = 0 ]; then
+		[ -n "${OC_BENCH_KEEP:-}" ] || rm -rf "$tmp"
+	else
+		echo "bench: files kept in $tmp" >&2
+	fi
+	exit "$rc"
+}
+trap teardown EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+	perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1,
+		LocalAddr => "127.0.0.1", LocalPort => 0, Proto => "tcp")
+		->sockport, "\n"'
+}
+read -r https_port http_port < <(perl -MIO::Socket::INET -e '
+	my @s = map { IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1",
+		LocalPort => 0, Proto => "tcp") or die "no free port\n" } 1 .. 2;
+	print join(" ", map { $_->sockport } @s), "\n";')
+export OPSCONDUCTOR_HTTPS_PORT=$https_port OPSCONDUCTOR_HTTP_PORT=$http_port
+export OPSCONDUCTOR_WORKER_THREADS=$THREADS
+export OPSCONDUCTOR_API_RATE=1000000 OPSCONDUCTOR_API_BURST=1000000
+OPSCONDUCTOR_ADMIN_PASSWORD=$(openssl rand -base64 48 | tr -dc 'A-Za-z0-9' | cut -c1-24)
+export OPSCONDUCTOR_ADMIN_PASSWORD
+url=https://127.0.0.1:$https_port
+
+echo "bench: fan-out: starting a stack in $tmp (worker threads $THREADS)"
+if ! stack start >"$tmp/start.log" 2>&1; then
+	cat "$tmp/start.log" >&2
+	oc_die "the stack did not start"
+fi
+db="host=$tmp/var/run port=5432 dbname=opsconductor user=opsconductor"
+export PGPASSFILE=$tmp/var/keys/pgpass
+sql() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" "$@"; }
+
+token=$(OC_P=$OPSCONDUCTOR_ADMIN_PASSWORD perl -MJSON::PP -e \
+	'print encode_json({username => "admin", password => $ENV{OC_P}})' |
+	curl -sk -X POST -H 'Content-Type: application/json' --data-binary @- \
+		"$url/api/v1/auth/login" |
+	perl -MJSON::PP -e 'local $/; my $j = eval { decode_json(<STDIN>) } || {};
+		print $j->{access_token} // ""')
+[ -n "$token" ] || oc_die "could not log in as admin"
+api() {
+	local method=$1 path=$2 body=${3:-}
+	curl -sk -X "$method" -H "Authorization: Bearer $token" \
+		-H 'Content-Type: application/json' ${body:+--data-binary "$body"} \
+		"$url$path"
+}
+json_field() {
+	perl -MJSON::PP -e 'local $/; my $j = eval { decode_json(<STDIN>) } || {};
+		print $j->{$ARGV[0]} // ""' "$1"
+}
+
+# The servers share one set of keys (copied before start: the fixture
+# only makes what is missing), so one credential fits them all.
+echo "bench: starting $SERVERS OpenSSH servers (tests/fixtures/sshd)"
+for ((i = 1; i <= SERVERS; i++)); do
+	d=$tmp/sshd$i
+	p=$(free_port)
+	mkdir -p "$d"
+	if [ "$i" -gt 1 ]; then
+		cp -p "$tmp"/sshd1/ssh_host_* "$tmp"/sshd1/id_* \
+			"$tmp"/sshd1/passphrase "$d"/
+	fi
+	"$fixture" start "$d" "$p" >"$tmp/sshd$i.start.log" 2>&1 ||
+		{ cat "$tmp/sshd$i.start.log" >&2; oc_die "sshd fixture $i did not start"; }
+	dirs+=("$d")
+	ports+=("$p")
+done
+
+echo "bench: registering $TARGETS targets across them"
+body=$(OC_K=$(cat "${dirs[0]}/id_ed25519") perl -MJSON::PP -e '
+	print encode_json({name => "bench-fanout-key", type => "ssh_key",
+		username => "oc-test-key", private_key => $ENV{OC_K}})')
+cred=$(api POST /api/v1/credentials "$body" | json_field id)
+[ -n "$cred" ] || oc_die "could not create the credential"
+ids=()
+for ((t = 0; t < TARGETS; t++)); do
+	i=$((t % SERVERS))
+	body=$(printf '{"name":"bench-fan-%03d","host":"127.0.0.1","os":"linux","protocol":"ssh","port":%d,"credential_id":"%s"}' \
+		"$t" "${ports[$i]}" "$cred")
+	id=$(api POST /api/v1/targets "$body" | json_field id)
+	[ -n "$id" ] || oc_die "could not create target $t"
+	ids+=("$id")
+done
+id_json=$(printf '"%s",' "${ids[@]}")
+id_json="[${id_json%,}]"
+
+# The first tests also open the worker threads' database connections;
+# on this 2-core machine a storm of 50 connects can time out, so targets
+# still without a host key are tested again.
+echo "bench: connection tests (host keys recorded; not timed)"
+for ((round = 1; round <= 3; round++)); do
+	todo=$(sql -c "SELECT coalesce(string_agg('\"' || id || '\"', ','), '') FROM assets.targets WHERE name LIKE 'bench-fan-%' AND ssh_host_key IS NULL")
+	[ -n "$todo" ] || break
+	api POST /api/v1/targets/test "{\"target_ids\":[$todo]}" >/dev/null
+	for ((i = 0; i < 1200; i++)); do
+		left=$(sql -c "SELECT count(*) FROM core.tasks WHERE kind = 'target.test' AND state IN ('queued', 'running')")
+		[ "$left" = 0 ] && break
+		sleep 0.1
+	done
+done
+known=$(sql -c "SELECT count(*) FROM assets.targets WHERE name LIKE 'bench-fan-%' AND ssh_host_key IS NOT NULL")
+[ "$known" = "$TARGETS" ] || oc_die "only $known of $TARGETS host keys recorded"
+
+# What libssh2 negotiated with these servers, forced on OpenSSH too.
+hostkey_alg() {
+	case $(sql -c "SELECT ssh_host_key_type FROM assets.targets WHERE id = '${ids[0]}'") in
+	*ed25519*) echo ssh-ed25519 ;;
+	*rsa*) echo rsa-sha2-512,rsa-sha2-256 ;;
+	*) echo ssh-ed25519 ;;
+	esac
+}
+KEX=curve25519-sha256,curve25519-sha256@libssh.org
+
+# A job of n steps, each `uname -a`, chained on success.
+make_job() {
+	local n=$1 steps="" k
+	for ((k = 1; k <= n; k++)); do
+		[ -n "$steps" ] && steps+=","
+		steps+="{\"id\":\"s$k\",\"type\":\"ssh.command\",\"inputs\":{\"command\":\"$CMD\"}"
+		[ "$k" -lt "$n" ] && steps+=",\"on_success\":[\"s$((k + 1))\"]"
+		steps+="}"
+	done
+	api POST /api/v1/jobs "{\"name\":\"bench-fanout-$n-steps\",\"max_parallel\":$TARGETS,\"targets\":{\"targets\":$id_json},\"steps\":[$steps]}" |
+		json_field id
+}
+
+# One run: prints "run_ms created_ms client_ms succeeded_targets steps".
+api_run() {
+	local job=$1 run t0 t1
+	t0=$(date +%s%N)
+	run=$(api POST "/api/v1/jobs/$job/runs" '{}' | json_field id)
+	[ -n "$run" ] || oc_die "could not start a run"
+	sql -c "DO \$\$ BEGIN LOOP EXIT WHEN (SELECT state FROM automation.runs WHERE id = '$run') NOT IN ('queued', 'running'); PERFORM pg_sleep(0.005); END LOOP; END \$\$"
+	t1=$(date +%s%N)
+	sql -F ' ' -c "SELECT round(extract(epoch FROM (SELECT max(finished_at) FROM automation.run_targets WHERE run_id = r.id) - r.started_at) * 1000), round(extract(epoch FROM r.finished_at - r.created_at) * 1000), $(((t1 - t0) / 1000000)), r.targets_succeeded, (SELECT count(*) FROM automation.run_steps WHERE run_id = r.id AND state = 'succeeded') FROM automation.runs r WHERE r.id = '$run'"
+}
+
+# TARGETS parallel OpenSSH clients: prints "ms succeeded".
+ssh_run() {
+	local t0 t1 t i ok=0 pids=() alg
+	alg=$(hostkey_alg)
+	t0=$(date +%s%N)
+	for ((t = 0; t < TARGETS; t++)); do
+		i=$((t % SERVERS))
+		ssh -q -p "${ports[$i]}" -i "${dirs[$i]}/id_ed25519" \
+			-o BatchMode=yes -o IdentitiesOnly=yes \
+			-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+			-o HostKeyAlgorithms="$alg" -o KexAlgorithms="$KEX" \
+			-o ConnectTimeout=15 \
+			oc-test-key@127.0.0.1 "$CMD" >/dev/null 2>&1 &
+		pids+=("$!")
+	done
+	for t in "${pids[@]}"; do
+		wait "$t" && ok=$((ok + 1))
+	done
+	t1=$(date +%s%N)
+	echo "$(((t1 - t0) / 1000000)) $ok"
+}
+
+median() {
+	sort -n | awk '{ v[NR] = $1 } END { printf "min %d ms, median %d ms, max %d ms", v[1], v[int((NR + 1) / 2)], v[NR] }'
+}
+
+job1=$(make_job 1)
+job5=$(make_job 5)
+[ -n "$job1" ] && [ -n "$job5" ] || oc_die "could not create the jobs"
+run1=()
+cre1=()
+cli1=()
+run5=()
+cli5=()
+sshm=()
+echo "bench: warm-up run (not timed)"
+api_run "$job1" >/dev/null
+api_run "$job5" >/dev/null
+for ((r = 1; r <= RUNS; r++)); do
+	read -r rms cms kms okt steps < <(api_run "$job1")
+	echo "bench:   1-step run $r: start..last result $rms ms, created..finished $cms ms, client $kms ms, $okt/$TARGETS targets, $steps steps"
+	[ "$okt" = "$TARGETS" ] || oc_die "only $okt of $TARGETS targets succeeded"
+	run1+=("$rms")
+	cre1+=("$cms")
+	cli1+=("$kms")
+	read -r ms okc < <(ssh_run)
+	echo "bench:   ssh    run $r: $ms ms, $okc/$TARGETS succeeded"
+	sshm+=("$ms")
+	read -r rms cms kms okt steps < <(api_run "$job5")
+	echo "bench:   5-step run $r: start..last result $rms ms, created..finished $cms ms, client $kms ms, $okt/$TARGETS targets, $steps steps"
+	[ "$steps" = "$((TARGETS * 5))" ] || oc_die "only $steps of $((TARGETS * 5)) steps succeeded"
+	run5+=("$rms")
+	cli5+=("$kms")
+done
+# Where a step's time goes in the last 5-step run: the step itself
+# (started..finished) and the gap before the next step of the target.
+split=$(sql -F ' ' -c "WITH s AS (SELECT s.run_target_id, s.started_at, s.finished_at, lag(s.finished_at) OVER (PARTITION BY s.run_target_id ORDER BY s.id) AS prev FROM automation.run_steps s JOIN automation.runs r ON r.id = s.run_id WHERE r.id = (SELECT id FROM automation.runs WHERE job_id = '$job5' ORDER BY created_at DESC LIMIT 1)) SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at)) * 1000), round(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - prev)) * 1000) FROM s")
+sessions=$(grep -hc 'Accepted publickey for oc-test-key' "$tmp"/sshd*/sshd.log | awk '{ s += $1 } END { print s }')
+echo
+echo "fan-out: '$CMD' on $TARGETS targets, $SERVERS OpenSSH servers on loopback (ed25519 key login, host key $(hostkey_alg), kex $KEX), worker threads $THREADS, max_parallel $TARGETS"
+printf '  %-44s %s\n' "1-step run, started..last target result:" "$(printf '%s\n' "${run1[@]}" | median)"
+printf '  %-44s %s\n' "1-step run, created..finished:" "$(printf '%s\n' "${cre1[@]}" | median)"
+printf '  %-44s %s\n' "1-step run, client POST..seen finished:" "$(printf '%s\n' "${cli1[@]}" | median)"
+printf '  %-44s %s\n' "$TARGETS parallel OpenSSH ssh clients:" "$(printf '%s\n' "${sshm[@]}" | median)"
+printf '  %-44s %s\n' "5-step run, started..last target result:" "$(printf '%s\n' "${run5[@]}" | median)"
+printf '  %-44s %s\n' "5-step run, client POST..seen finished:" "$(printf '%s\n' "${cli5[@]}" | median)"
+echo "  5-step run, per step: median $(echo "$split" | cut -d' ' -f1) ms started..finished, median $(echo "$split" | cut -d' ' -f2) ms from one step's end to the next's start"
+echo "  load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "  SSH logins seen by the servers (connection tests, warm-up, $RUNS x (1-step + ssh + 5-step) x $TARGETS): $sessions"
