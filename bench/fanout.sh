@@ -35,55 +35,23 @@ if [ "$(id -u)" != 0 ]; then
 	echo "bench: fan-out skipped (the sshd fixture needs root)"
 	exit 0
 fi
-while IFS= read -r n; do
-	case $n in OPSCONDUCTOR_*) unset "$n" ;; esac
-done < <(compgen -e)
-
-tmp=$(mktemp -d /tmp/oc-bench-fanout.XXXXXX)
-chmod 0755 "$tmp"
 dirs=()
 ports=()
-stack() {
-	BUILD=$BUILD_DIR OPSCONDUCTOR_VAR=$tmp/var "$OC_ROOT/scripts/stack.sh" "$@"
-}
-teardown() {
-	local rc=$? d
-	trap - EXIT INT TERM
-	for d in ${dirs[@]+"${dirs[@]}"}; do
-		"$fixture" stop "$d" >/dev/null 2>&1 || true
-	done
-	stack stop >/dev/null 2>&1 || true
-	if [ "$rc" = 0 ]; then
-		[ -n "${OC_BENCH_KEEP:-}" ] || rm -rf "$tmp"
-	else
-		echo "bench: files kept in $tmp" >&2
-	fi
-	exit "$rc"
-}
-trap teardown EXIT
-trap 'exit 130' INT TERM
-
 free_port() {
 	perl -MIO::Socket::INET -e 'print IO::Socket::INET->new(Listen => 1,
 		LocalAddr => "127.0.0.1", LocalPort => 0, Proto => "tcp")
 		->sockport, "\n"'
 }
-read -r https_port http_port < <(perl -MIO::Socket::INET -e '
-	my @s = map { IO::Socket::INET->new(Listen => 1, LocalAddr => "127.0.0.1",
-		LocalPort => 0, Proto => "tcp") or die "no free port\n" } 1 .. 2;
-	print join(" ", map { $_->sockport } @s), "\n";')
-export OPSCONDUCTOR_HTTPS_PORT=$https_port OPSCONDUCTOR_HTTP_PORT=$http_port
-export OPSCONDUCTOR_WORKER_THREADS=$THREADS
-export OPSCONDUCTOR_API_RATE=1000000 OPSCONDUCTOR_API_BURST=1000000
-OPSCONDUCTOR_ADMIN_PASSWORD=$(openssl rand -base64 48 | tr -dc 'A-Za-z0-9' | cut -c1-24)
-export OPSCONDUCTOR_ADMIN_PASSWORD
-url=https://127.0.0.1:$https_port
-
-echo "bench: fan-out: starting a stack in $tmp (worker threads $THREADS)"
-if ! stack start >"$tmp/start.log" 2>&1; then
-	cat "$tmp/start.log" >&2
-	oc_die "the stack did not start"
-fi
+# The sshd fixtures go before the stack.
+bench_cleanup() {
+	local d
+	for d in ${dirs[@]+"${dirs[@]}"}; do
+		"$fixture" stop "$d" >/dev/null 2>&1 || true
+	done
+}
+. "$BENCH_DIR/stack.sh"
+OC_BENCH_WORKER_THREADS=$THREADS
+bench_stack fanout
 db="host=$tmp/var/run port=5432 dbname=opsconductor user=opsconductor"
 export PGPASSFILE=$tmp/var/keys/pgpass
 sql() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" "$@"; }
