@@ -1,6 +1,6 @@
 // My profile: name and email, password, two-factor sign-in enrolment
-// (QR code), my sessions.
-import { Alert, Button, Card, Code, Group, Image, List as UL, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
+// (QR code), my sessions, preferences of this browser.
+import { Alert, Button, Card, Code, Group, Image, List as UL, PasswordInput, SegmentedControl, Stack, Text, TextInput, Title, useMantineColorScheme, type MantineColorScheme } from '@mantine/core';
 import QRCode from 'qrcode';
 import { useEffect, useState, type FormEvent } from 'react';
 import { useSession } from '../auth/session';
@@ -35,7 +35,36 @@ export default function Profile() {
           <SessionList />
         </Stack>
       </Card>
+      <Preferences />
     </Page>
+  );
+}
+
+/** Preferences kept by this browser (nothing secret): the colour scheme,
+ * "system" by default, follows the operating system's light or dark. */
+export function Preferences() {
+  const { colorScheme, setColorScheme } = useMantineColorScheme();
+  return (
+    <Card withBorder>
+      <Stack gap="sm">
+        <Title order={3} size="h4">
+          Preferences
+        </Title>
+        <Text size="sm" id="pref-scheme-label">
+          Appearance (kept in this browser)
+        </Text>
+        <SegmentedControl
+          aria-labelledby="pref-scheme-label"
+          value={colorScheme}
+          onChange={(v) => setColorScheme(v as MantineColorScheme)}
+          data={[
+            { value: 'auto', label: 'Follow the system' },
+            { value: 'light', label: 'Light' },
+            { value: 'dark', label: 'Dark' },
+          ]}
+        />
+      </Stack>
+    </Card>
   );
 }
 
