@@ -23,6 +23,7 @@
 
 #define DIRECT_ROWS 240
 #define RUN_ROWS 30
+#define SCHEDULE_ROWS 5
 #define BATCH 20
 
 static struct sshfx fx;
@@ -31,7 +32,8 @@ static int have_fx;
 static void stack_stop(void);
 static const char *keys_dir(void);
 static const char *seal_row(const char *user, const char *password);
-static const char *seal_run(const char *job, const char *secret);
+static const char *seal_params(const char *kind, const char *job,
+			       const char *secret);
 static const char *api_credential(const char *token, const char *password);
 static const char *conn_test(const char *token, const char *target);
 static int rotate_start(const char *args);
@@ -85,14 +87,15 @@ seal_row(const char *user, const char *password)
 	return id;
 }
 
-/* A run of job with secret parameters sealed bound to "run:<id>", as the
- * automation API stores them. */
+/* A run (or a paused schedule) of job with secret parameters sealed bound
+ * to "run:<id>" ("schedule:<id>"), as the automation API stores them. */
 static const char *
-seal_run(const char *job, const char *secret)
+seal_params(const char *kind, const char *job, const char *secret)
 {
 	const char *id = tc_db_value("SELECT gen_random_uuid()::text", NULL);
-	const char *aad = tc_printf("run:%s", id);
+	const char *aad = tc_printf("%s:%s", kind, id);
 	const char *plain = tc_printf("{\"api_key\":%s}", tc_quote(secret));
+	const char *version;
 	unsigned char *blob;
 	char *hex;
 	size_t n;
@@ -104,12 +107,20 @@ seal_run(const char *job, const char *secret)
 	if (hex == NULL)
 		abort();
 	enc_hex(hex, blob, n);
-	tc_db_exec("INSERT INTO automation.runs (id, job_id, job_version, "
-		   "job_name, secret_params, secret_binding, key_version) "
-		   "VALUES ($1::uuid, $2::uuid, 1, 'rot-job', decode($3, "
-		   "'hex'), $4, $5::int)",
-		   id, job, hex, aad,
-		   tc_printf("%d", seal_blob_version(blob, n)), NULL);
+	version = tc_printf("%d", seal_blob_version(blob, n));
+	if (strcmp(kind, "run") == 0)
+		tc_db_exec("INSERT INTO automation.runs (id, job_id, "
+			   "job_version, job_name, secret_params, "
+			   "secret_binding, key_version) VALUES ($1::uuid, "
+			   "$2::uuid, 1, 'rot-job', decode($3, 'hex'), $4, "
+			   "$5::int)",
+			   id, job, hex, aad, version, NULL);
+	else
+		tc_db_exec("INSERT INTO automation.schedules (id, job_id, cron, "
+			   "time_zone, enabled, secret_params, secret_binding, "
+			   "key_version) VALUES ($1::uuid, $2::uuid, '0 0 1 1 *', "
+			   "'UTC', false, decode($3, 'hex'), $4, $5::int)",
+			   id, job, hex, aad, version, NULL);
 	free(hex);
 	free(blob);
 	return id;
@@ -204,7 +215,9 @@ undecryptable(void)
 		"SELECT b || ' ' || h FROM (SELECT 'credential:' || id AS b, "
 		"encode(secret, 'hex') AS h, id FROM assets.credentials UNION "
 		"ALL SELECT secret_binding, encode(secret_params, 'hex'), id "
-		"FROM automation.runs WHERE secret_params IS NOT NULL) s ORDER "
+		"FROM automation.runs WHERE secret_params IS NOT NULL UNION ALL "
+		"SELECT secret_binding, encode(secret_params, 'hex'), id FROM "
+		"automation.schedules WHERE secret_params IS NOT NULL) s ORDER "
 		"BY id OFFSET $1::int LIMIT 1";
 
 	seal_cleanup();
@@ -212,7 +225,8 @@ undecryptable(void)
 		return -1;
 	n = tc_db_count("SELECT (SELECT count(*) FROM assets.credentials) + "
 			"(SELECT count(*) FROM automation.runs WHERE "
-			"secret_params IS NOT NULL)",
+			"secret_params IS NOT NULL) + (SELECT count(*) FROM "
+			"automation.schedules WHERE secret_params IS NOT NULL)",
 			NULL);
 	for (i = 0; i < n; i++) {
 		const char *row = tc_db_value(sql, tc_printf("%ld", i), NULL);
@@ -304,7 +318,11 @@ main(void)
 		   "definition) VALUES ($1::uuid, 1, '{}')",
 		   job, NULL);
 	for (i = 0; i < RUN_ROWS; i++)
-		seal_run(job, tc_printf("run-%d-%s", i, tc_password()));
+		seal_params("run", job,
+			    tc_printf("run-%d-%s", i, tc_password()));
+	for (i = 0; i < SCHEDULE_ROWS; i++)
+		seal_params("schedule", job,
+			    tc_printf("sched-%d-%s", i, tc_password()));
 	tc_db_exec("INSERT INTO automation.runs (job_id, job_version, "
 		   "job_name) VALUES ($1::uuid, 1, 'rot-job')",
 		   job, NULL);
@@ -371,6 +389,15 @@ main(void)
 			   "get_byte(secret_params, 7) <> 2)",
 			   NULL),
 	       "==", 0, "the secret parameters of runs too");
+	cmp_ok(tc_db_count("SELECT count(*) FROM automation.schedules WHERE "
+			   "job_id = $1 AND (key_version <> 2 OR "
+			   "get_byte(secret_params, 7) <> 2)",
+			   job, NULL),
+	       "==", 0, "and of schedules");
+	cmp_ok(tc_db_count("SELECT count(*) FROM core.audit_events WHERE "
+			   "action = 'schedule.reseal'",
+			   NULL),
+	       ">=", 1, "schedule re-sealing is audited");
 	cmp_ok(tc_db_count("SELECT count(*) FROM automation.runs WHERE "
 			   "job_id = $1 AND secret_params IS NULL AND "
 			   "key_version IS NULL",
