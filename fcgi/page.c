@@ -97,3 +97,33 @@ page_reply(struct req *r, json_object *items, long long total,
 	}
 	return req_reply(r, 200, o);
 }
+
+int
+page_json_rows(struct req *r, const struct page *p,
+	       const struct db_stmt *list, const struct db_stmt *count,
+	       const char *const *params)
+{
+	PGresult *res = db_query_or_problem(r, list, params);
+	json_object *items, *o;
+	long long total;
+	int i;
+
+	if (res == NULL)
+		return r->status;
+	total = page_total_or_problem(r, p, res, count, params);
+	if (total < 0)
+		return r->status;
+	items = json_object_new_array();
+	for (i = 0; i < PQntuples(res); i++) {
+		o = json_tokener_parse(PQgetvalue(res, i, 0));
+		if (o == NULL) {
+			json_object_put(items);
+			return problem(r, PROBLEM_INTERNAL,
+				       "A row of the list could not be read; "
+				       "quote request %s.",
+				       r->req_id);
+		}
+		json_object_array_add(items, o);
+	}
+	return page_reply(r, items, total, p);
+}

@@ -40,4 +40,12 @@ long long page_total_or_problem(struct req *r, const struct page *p,
 int page_reply(struct req *r, json_object *items, long long total,
 	       const struct page *p);
 
+/* The whole list reply for rows whose first column is a JSON object
+ * (built in SQL): runs list with params (its last two are p->lim and
+ * p->off), counts with count, and replies {items, total, next}. A row that
+ * is not JSON is a 500. Returns the status. */
+int page_json_rows(struct req *r, const struct page *p,
+		   const struct db_stmt *list, const struct db_stmt *count,
+		   const char *const *params);
+
 #endif

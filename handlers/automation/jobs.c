@@ -96,11 +96,7 @@ int
 jobs_list(struct req *r)
 {
 	const char *q = req_query(r, "q");
-	json_object *items;
 	struct page p;
-	PGresult *res;
-	long long total;
-	int i;
 
 	if (page_params_or_problem(r, &p) < 0)
 		return r->status;
@@ -109,18 +105,9 @@ jobs_list(struct req *r)
 	{
 		const char *const params[] = {q, p.lim, p.off};
 
-		res = db_query_or_problem(r, &sql_job_list, params);
-		if (res == NULL)
-			return r->status;
-		total =
-		    page_total_or_problem(r, &p, res, &sql_job_count, params);
+		return page_json_rows(r, &p, &sql_job_list, &sql_job_count,
+				      params);
 	}
-	if (total < 0)
-		return r->status;
-	items = json_object_new_array();
-	for (i = 0; i < PQntuples(res); i++)
-		json_object_array_add(items, auto_json(res, i, 0));
-	return page_reply(r, items, total, &p);
 }
 
 int

@@ -175,11 +175,7 @@ runs_create(struct req *r)
 int
 runs_list(struct req *r)
 {
-	json_object *items;
 	struct page p;
-	PGresult *res;
-	long long total;
-	int i;
 
 	if (page_params_or_problem(r, &p) < 0)
 		return r->status;
@@ -194,18 +190,9 @@ runs_list(struct req *r)
 		    p.lim,
 		    p.off};
 
-		res = db_query_or_problem(r, &sql_run_list, params);
-		if (res == NULL)
-			return r->status;
-		total =
-		    page_total_or_problem(r, &p, res, &sql_run_count, params);
+		return page_json_rows(r, &p, &sql_run_list, &sql_run_count,
+				      params);
 	}
-	if (total < 0)
-		return r->status;
-	items = json_object_new_array();
-	for (i = 0; i < PQntuples(res); i++)
-		json_object_array_add(items, auto_json(res, i, 0));
-	return page_reply(r, items, total, &p);
 }
 
 int

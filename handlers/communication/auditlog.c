@@ -70,11 +70,7 @@ int
 auditlog_list(struct req *r)
 {
 	struct auditlog_filter f;
-	json_object *items, *o;
 	struct page p;
-	PGresult *res;
-	long long total;
-	int i;
 
 	if (page_params_or_problem(r, &p) < 0)
 		return r->status;
@@ -92,25 +88,7 @@ auditlog_list(struct req *r)
 					      p.lim,
 					      p.off};
 
-		res = db_query_or_problem(r, &sql_audit_list, params);
-		if (res == NULL)
-			return r->status;
-		total =
-		    page_total_or_problem(r, &p, res, &sql_audit_count, params);
+		return page_json_rows(r, &p, &sql_audit_list, &sql_audit_count,
+				      params);
 	}
-	if (total < 0)
-		return r->status;
-	items = json_object_new_array();
-	for (i = 0; i < PQntuples(res); i++) {
-		o = json_tokener_parse(PQgetvalue(res, i, 0));
-		if (o == NULL) {
-			json_object_put(items);
-			return problem(r, PROBLEM_INTERNAL,
-				       "An audit event could not be read; "
-				       "quote request %s.",
-				       r->req_id);
-		}
-		json_object_array_add(items, o);
-	}
-	return page_reply(r, items, total, &p);
 }
