@@ -18,6 +18,7 @@
 
 #include "arena.h"
 #include "auth.h"
+#include "authcache.h"
 #include "cfg.h"
 #include "crypto.h"
 #include "db.h"
@@ -341,6 +342,11 @@ http_process(const struct http_ctx *ctx, FCGX_Request *fr)
 		log_msg(LOG_ERROR, r.req_id, "answered %d to %s %s", r.status,
 			r.method ? r.method : "-",
 			r.route ? r.route->pattern : "-");
+	/* Committed by now: once the client hears of a change, no process
+	 * may answer from a principal the change made wrong. */
+	if (r.status < 400 && r.method != NULL &&
+	    strcmp(r.method, "GET") != 0 && strcmp(r.method, "HEAD") != 0)
+		authcache_changed();
 	if (!taken)
 		http_respond(&r, fr);
 	http_access_log(&r, http_now_ms() - t0);
