@@ -11,11 +11,6 @@
 #include "run.h"
 #include "task.h"
 
-/* Claims serialise on this lock (held to commit), so a worker claiming a
- * run of a job that forbids overlap sees the runs other workers claimed. */
-static const struct db_stmt run_db_lock = {
-    "run_db_lock", "SELECT pg_advisory_xact_lock(7406384520631772002)", 0};
-
 /* Runs the fast path does not take (runs.fast, sql/010: a step other
  * than local.noop, or a target to run on). */
 static const struct db_stmt run_db_claim_stmt = {
@@ -203,20 +198,14 @@ run_free(struct run *r)
 	free(r);
 }
 
+/* Claims serialise on this lock (held to commit), so a worker claiming a
+ * run of a job that forbids overlap sees the runs other workers claimed.
+ * One round trip for both. */
 int
 run_db_claim_begin(struct db *db)
 {
-	PGresult *res;
-
-	if (db_command(db, "BEGIN") < 0)
-		return -1;
-	res = db_exec(db, &run_db_lock, NULL, NULL);
-	if (res == NULL) {
-		db_command(db, "ROLLBACK");
-		return -1;
-	}
-	PQclear(res);
-	return 0;
+	return db_command(db, "BEGIN; "
+			      "SELECT pg_advisory_xact_lock(7406384520631772002)");
 }
 
 int
