@@ -10,7 +10,10 @@
 -- (taken only when there is an event to append). They become visible when
 -- the statement's transaction commits, in id order as before; only the
 -- order among the rows one statement wrote (distinct runs, targets or
--- steps) is the plan's.
+-- steps) is the plan's. One function per table: a transition table's
+-- whole row is a record, so the payload function's argument needs the
+-- table's type written out (a shared function would need EXECUTE, planned
+-- again for every statement).
 CREATE FUNCTION automation.run_event(r automation.runs) RETURNS jsonb
 LANGUAGE sql STABLE
 AS $$
