@@ -10,9 +10,9 @@
 -- (taken only when there is an event to append). They become visible when
 -- the statement's transaction commits, in id order as before; only the
 -- order among the rows one statement wrote (distinct runs, targets or
--- steps) is the plan's. One function per table: a transition table's
--- whole row is a record, so the payload function's argument needs the
--- table's type written out (a shared function would need EXECUTE, planned
+-- steps) is the plan's. One small function per table: a transition
+-- table's whole row is a record, so the payload function's argument needs
+-- the table's type written out (a shared one would need EXECUTE, planned
 -- again for every statement).
 CREATE FUNCTION automation.run_event(r automation.runs) RETURNS jsonb
 LANGUAGE sql STABLE
@@ -41,28 +41,33 @@ AS $$
 		'exit_code', s.exit_code, 'error', s.error)
 $$;
 
+-- Appends one statement's events (p_runs and p_data in the statement's
+-- order), under the lock, if there are any.
+CREATE FUNCTION automation.events_append(p_type text, p_runs uuid[],
+	p_data jsonb[]) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog
+AS $$
+BEGIN
+	IF cardinality(p_data) > 0 THEN
+		PERFORM pg_advisory_xact_lock(7406384520631772001);
+		INSERT INTO core.events (type, run_id, min_role, data)
+		SELECT p_type, x.r, 'viewer', x.d
+		FROM unnest(p_runs, p_data) WITH ORDINALITY AS x(r, d, k)
+		ORDER BY x.k;
+	END IF;
+END
+$$;
+
 CREATE FUNCTION automation.runs_events() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog
 AS $$
 BEGIN
 	IF TG_OP = 'INSERT' THEN
-		PERFORM 1 FROM n LIMIT 1;
-		IF FOUND THEN
-			PERFORM pg_advisory_xact_lock(7406384520631772001);
-			INSERT INTO core.events (type, run_id, min_role, data)
-			SELECT 'run', n.id, 'viewer',
-				automation.run_event(n::automation.runs)
-			FROM n;
-		END IF;
-		RETURN NULL;
-	END IF;
-	PERFORM 1 FROM n JOIN o ON o.id = n.id
-		WHERE n.state IS DISTINCT FROM o.state LIMIT 1;
-	IF FOUND THEN
-		PERFORM pg_advisory_xact_lock(7406384520631772001);
-		INSERT INTO core.events (type, run_id, min_role, data)
-		SELECT 'run', n.id, 'viewer',
-			automation.run_event(n::automation.runs)
+		PERFORM automation.events_append('run', array_agg(n.id),
+			array_agg(automation.run_event(n::automation.runs))) FROM n;
+	ELSE
+		PERFORM automation.events_append('run', array_agg(n.id),
+			array_agg(automation.run_event(n::automation.runs)))
 		FROM n JOIN o ON o.id = n.id
 		WHERE n.state IS DISTINCT FROM o.state;
 	END IF;
@@ -75,23 +80,11 @@ LANGUAGE plpgsql SET search_path = pg_catalog
 AS $$
 BEGIN
 	IF TG_OP = 'INSERT' THEN
-		PERFORM 1 FROM n LIMIT 1;
-		IF FOUND THEN
-			PERFORM pg_advisory_xact_lock(7406384520631772001);
-			INSERT INTO core.events (type, run_id, min_role, data)
-			SELECT 'run.target', n.run_id, 'viewer',
-				automation.run_target_event(n::automation.run_targets)
-			FROM n;
-		END IF;
-		RETURN NULL;
-	END IF;
-	PERFORM 1 FROM n JOIN o ON o.id = n.id
-		WHERE n.state IS DISTINCT FROM o.state LIMIT 1;
-	IF FOUND THEN
-		PERFORM pg_advisory_xact_lock(7406384520631772001);
-		INSERT INTO core.events (type, run_id, min_role, data)
-		SELECT 'run.target', n.run_id, 'viewer',
-			automation.run_target_event(n::automation.run_targets)
+		PERFORM automation.events_append('run.target', array_agg(n.run_id),
+			array_agg(automation.run_target_event(n::automation.run_targets))) FROM n;
+	ELSE
+		PERFORM automation.events_append('run.target', array_agg(n.run_id),
+			array_agg(automation.run_target_event(n::automation.run_targets)))
 		FROM n JOIN o ON o.id = n.id
 		WHERE n.state IS DISTINCT FROM o.state;
 	END IF;
@@ -104,23 +97,11 @@ LANGUAGE plpgsql SET search_path = pg_catalog
 AS $$
 BEGIN
 	IF TG_OP = 'INSERT' THEN
-		PERFORM 1 FROM n LIMIT 1;
-		IF FOUND THEN
-			PERFORM pg_advisory_xact_lock(7406384520631772001);
-			INSERT INTO core.events (type, run_id, min_role, data)
-			SELECT 'run.step', n.run_id, 'viewer',
-				automation.run_step_event(n::automation.run_steps)
-			FROM n;
-		END IF;
-		RETURN NULL;
-	END IF;
-	PERFORM 1 FROM n JOIN o ON o.id = n.id
-		WHERE n.state IS DISTINCT FROM o.state LIMIT 1;
-	IF FOUND THEN
-		PERFORM pg_advisory_xact_lock(7406384520631772001);
-		INSERT INTO core.events (type, run_id, min_role, data)
-		SELECT 'run.step', n.run_id, 'viewer',
-			automation.run_step_event(n::automation.run_steps)
+		PERFORM automation.events_append('run.step', array_agg(n.run_id),
+			array_agg(automation.run_step_event(n::automation.run_steps))) FROM n;
+	ELSE
+		PERFORM automation.events_append('run.step', array_agg(n.run_id),
+			array_agg(automation.run_step_event(n::automation.run_steps)))
 		FROM n JOIN o ON o.id = n.id
 		WHERE n.state IS DISTINCT FROM o.state;
 	END IF;
