@@ -13,8 +13,8 @@
  * Usage: events URL TOKEN CONNINFO RUN_ID STREAMS LINES RATE_PER_S
  * Prints "OCEVENTS streams=.. lines=.. received=.. p50_ms=.. p99_ms=..". */
 #include <pthread.h>
-#include <poll.h>
 #include <stdio.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,15 +120,16 @@ main(int argc, char **argv)
 	struct producer prod;
 	struct ssec **s;
 	struct ssec_event ev;
-	struct pollfd *pfd;
+	struct epoll_event ee, evs[64];
+	int *todo, ntodo, ep;
 	long long *delay, *stmt, *got, ts;
 	struct rusage ru;
-	size_t nd = 0, want, k;
+	size_t nd = 0, want, k, j;
 	pthread_t t;
 	char auth[4096], path[128], src[32];
 	const char *p;
 	double t_end;
-	int streams, lines, i, line, rc, idle;
+	int streams, lines, i, line, rc;
 
 	if (argc != 8) {
 		fprintf(stderr, "usage: events URL TOKEN CONNINFO RUN STREAMS "
@@ -138,13 +139,14 @@ main(int argc, char **argv)
 	streams = atoi(argv[5]);
 	lines = atoi(argv[6]);
 	s = calloc((size_t)streams, sizeof(*s));
-	pfd = calloc((size_t)streams, sizeof(*pfd));
+	todo = calloc((size_t)streams, sizeof(*todo));
+	ep = epoll_create1(0);
 	want = (size_t)streams * (size_t)lines;
 	delay = calloc(want + 1, sizeof(*delay));
 	got = calloc(want + 1, sizeof(*got));
 	stmt = calloc((size_t)lines + 1, sizeof(*stmt));
 	prod.acked = calloc((size_t)lines + 1, sizeof(*prod.acked));
-	if (s == NULL || pfd == NULL || delay == NULL || got == NULL ||
+	if (s == NULL || todo == NULL || ep < 0 || delay == NULL || got == NULL ||
 	    stmt == NULL || prod.acked == NULL)
 		return 1;
 	snprintf(auth, sizeof(auth), "Bearer %s", argv[2]);
@@ -159,10 +161,13 @@ main(int argc, char **argv)
 				i, s[i] ? ssec_status(s[i]) : 0);
 			return 1;
 		}
-		pfd[i].fd = ssec_fd(s[i]);
-		pfd[i].events = POLLIN;
-		pfd[i].revents = POLLIN; /* the head may have brought data */
+		ee.events = EPOLLIN;
+		ee.data.u32 = (unsigned)i;
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, ssec_fd(s[i]), &ee) < 0)
+			return 1;
+		todo[i] = i; /* the head may have brought data */
 	}
+	ntodo = streams;
 	prod.conninfo = argv[3];
 	prod.run = argv[4];
 	prod.lines = lines;
@@ -172,17 +177,13 @@ main(int argc, char **argv)
 
 	t_end = 0;
 	for (;;) {
-		idle = 1;
-		for (i = 0; i < streams; i++) {
-			/* Only streams with bytes waiting: no read per stream
-			 * per round. */
-			if (s[i] == NULL || (!(pfd[i].revents & (POLLIN | POLLHUP |
-							       POLLERR)) &&
-					     !ssec_pending(s[i])))
+		/* Only the streams epoll says have bytes: each is read until
+		 * it has nothing more. */
+		for (k = 0; k < (size_t)ntodo; k++) {
+			i = todo[k];
+			if (s[i] == NULL)
 				continue;
-			pfd[i].revents = 0;
 			while ((rc = ssec_next(s[i], &ev, 0)) == 1) {
-				idle = 0;
 				if (ev.comment || strcmp(ev.type, "run.log") != 0)
 					continue;
 				p = strstr(ev.data, "line ");
@@ -190,18 +191,18 @@ main(int argc, char **argv)
 				    sscanf(p, "line %d %lld", &line, &ts) != 2 ||
 				    line < 1 || line > lines)
 					continue;
-				k = (size_t)i * (size_t)lines + (size_t)line - 1;
-				if (got[k] != 0)
+				j = (size_t)i * (size_t)lines + (size_t)line - 1;
+				if (got[j] != 0)
 					continue;
-				got[k] = events_now_us();
+				got[j] = events_now_us();
 				stmt[line - 1] = ts;
 				nd++;
 			}
 			if (rc < 0) {
 				fprintf(stderr, "events: stream %d ended\n", i);
+				epoll_ctl(ep, EPOLL_CTL_DEL, ssec_fd(s[i]), NULL);
 				ssec_close(s[i]);
 				s[i] = NULL;
-				pfd[i].fd = -1;
 			}
 		}
 		if (nd >= want)
@@ -210,8 +211,11 @@ main(int argc, char **argv)
 			t_end = (double)events_now_us() / 1e3 + 5000;
 		if (t_end != 0 && (double)events_now_us() / 1e3 > t_end)
 			break;
-		if (poll(pfd, (nfds_t)streams, idle ? 50 : 0) < 0)
+		rc = epoll_wait(ep, evs, 64, 50);
+		if (rc < 0)
 			break;
+		for (ntodo = 0; ntodo < rc; ntodo++)
+			todo[ntodo] = (int)evs[ntodo].data.u32;
 	}
 	if (t_end == 0)
 		pthread_join(t, NULL);
