@@ -234,7 +234,7 @@ sse_write_end(struct sse_stream *s, const char *why)
 	}
 	/* libfcgi's own close would wait for the server (up to 2 s): read
 	 * what the server sent and close. */
-	while (read(s->fd, junk, sizeof(junk)) > 0)
+	while (recv(s->fd, junk, sizeof(junk), MSG_DONTWAIT) > 0)
 		;
 	FCGX_Free(s->fr, 0);
 	free(s->fr);
