@@ -227,8 +227,10 @@ sse_feed_replay(struct db *db)
 		if (!s->live && s->cursor >= sse_last)
 			s->live = 1;
 		room = !s->live && !s->closing && s->qbytes < cap / 2;
-		snprintf(cursor, sizeof(cursor), "%lld", s->cursor);
-		snprintf(role, sizeof(role), "%d", s->role);
+		if (room) {
+			snprintf(cursor, sizeof(cursor), "%lld", s->cursor);
+			snprintf(role, sizeof(role), "%d", s->role);
+		}
 		pthread_mutex_unlock(&s->mu);
 		if (!room)
 			continue;
