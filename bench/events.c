@@ -3,12 +3,19 @@
  * steady rate (each automation.log_append its own transaction, the line
  * carrying clock_timestamp() in microseconds), and measures for every
  * stream and line the delay from the commit to the client receiving it.
+ * The commit lies between two instants, both on CLOCK_REALTIME of this
+ * machine: the statement's clock_timestamp() (before the commit and its
+ * WAL flush) and the producer getting the answer (after the commit). The
+ * p* figures count from the answer (the commit as the producer saw it);
+ * stmt_p* count from the statement (an upper bound: they include the
+ * commit's own fsync).
  *
  * Usage: events URL TOKEN CONNINFO RUN_ID STREAMS LINES RATE_PER_S
  * Prints "OCEVENTS streams=.. lines=.. received=.. p50_ms=.. p99_ms=..". */
 #include <pthread.h>
-#include <poll.h>
 #include <stdio.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -24,11 +31,13 @@ struct producer {
 	int lines;
 	int rate;
 	int failed;
+	long long *acked; /* [line - 1]: when the commit was answered */
 };
 
 static long long events_now_us(void);
 static void *events_produce(void *arg);
 static int events_cmp(const void *a, const void *b);
+static void events_pct(const char *prefix, long long *d, size_t n);
 
 static long long
 events_now_us(void)
@@ -67,6 +76,8 @@ events_produce(void *arg)
 			"'stdout', 'line ' || $2 || ' ' || (extract(epoch FROM "
 			"clock_timestamp()) * 1000000)::bigint)",
 			2, NULL, params, NULL, NULL, 0);
+		__atomic_store_n(&p->acked[i - 1], events_now_us(),
+				 __ATOMIC_RELEASE);
 		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 			fprintf(stderr, "events: %s", PQerrorMessage(c));
 			p->failed = 1;
@@ -91,20 +102,34 @@ events_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Sorts d and prints its percentiles in ms. */
+static void
+events_pct(const char *prefix, long long *d, size_t n)
+{
+	qsort(d, n, sizeof(*d), events_cmp);
+	printf(" %sp50_ms=%.2f %sp90_ms=%.2f %sp99_ms=%.2f %smax_ms=%.2f",
+	       prefix, n ? d[n / 2] / 1e3 : 0.0, prefix,
+	       n ? d[n * 9 / 10] / 1e3 : 0.0, prefix,
+	       n ? d[n * 99 / 100] / 1e3 : 0.0, prefix,
+	       n ? d[n - 1] / 1e3 : 0.0);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct producer prod;
 	struct ssec **s;
 	struct ssec_event ev;
-	struct pollfd *pfd;
-	long long *delay, ts, max;
-	size_t nd = 0, want;
+	struct epoll_event ee, evs[64];
+	int *todo, ntodo, ep;
+	long long *delay, *stmt, *got, ts;
+	struct rusage ru;
+	size_t nd = 0, want, k, j;
 	pthread_t t;
 	char auth[4096], path[128], src[32];
 	const char *p;
 	double t_end;
-	int streams, lines, i, line, rc, idle;
+	int streams, lines, i, line, rc;
 
 	if (argc != 8) {
 		fprintf(stderr, "usage: events URL TOKEN CONNINFO RUN STREAMS "
@@ -114,10 +139,15 @@ main(int argc, char **argv)
 	streams = atoi(argv[5]);
 	lines = atoi(argv[6]);
 	s = calloc((size_t)streams, sizeof(*s));
-	pfd = calloc((size_t)streams, sizeof(*pfd));
+	todo = calloc((size_t)streams, sizeof(*todo));
+	ep = epoll_create1(0);
 	want = (size_t)streams * (size_t)lines;
 	delay = calloc(want + 1, sizeof(*delay));
-	if (s == NULL || pfd == NULL || delay == NULL)
+	got = calloc(want + 1, sizeof(*got));
+	stmt = calloc((size_t)lines + 1, sizeof(*stmt));
+	prod.acked = calloc((size_t)lines + 1, sizeof(*prod.acked));
+	if (s == NULL || todo == NULL || ep < 0 || delay == NULL || got == NULL ||
+	    stmt == NULL || prod.acked == NULL)
 		return 1;
 	snprintf(auth, sizeof(auth), "Bearer %s", argv[2]);
 	snprintf(path, sizeof(path), "/api/v1/events?run=%s", argv[4]);
@@ -131,10 +161,13 @@ main(int argc, char **argv)
 				i, s[i] ? ssec_status(s[i]) : 0);
 			return 1;
 		}
-		pfd[i].fd = ssec_fd(s[i]);
-		pfd[i].events = POLLIN;
-		pfd[i].revents = POLLIN; /* the head may have brought data */
+		ee.events = EPOLLIN;
+		ee.data.u32 = (unsigned)i;
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, ssec_fd(s[i]), &ee) < 0)
+			return 1;
+		todo[i] = i; /* the head may have brought data */
 	}
+	ntodo = streams;
 	prod.conninfo = argv[3];
 	prod.run = argv[4];
 	prod.lines = lines;
@@ -144,31 +177,32 @@ main(int argc, char **argv)
 
 	t_end = 0;
 	for (;;) {
-		idle = 1;
-		for (i = 0; i < streams; i++) {
-			/* Only streams with bytes waiting: no read per stream
-			 * per round. */
-			if (s[i] == NULL || (!(pfd[i].revents & (POLLIN | POLLHUP |
-							       POLLERR)) &&
-					     !ssec_pending(s[i])))
+		/* Only the streams epoll says have bytes: each is read until
+		 * it has nothing more. */
+		for (k = 0; k < (size_t)ntodo; k++) {
+			i = todo[k];
+			if (s[i] == NULL)
 				continue;
-			pfd[i].revents = 0;
 			while ((rc = ssec_next(s[i], &ev, 0)) == 1) {
-				idle = 0;
 				if (ev.comment || strcmp(ev.type, "run.log") != 0)
 					continue;
 				p = strstr(ev.data, "line ");
 				if (p == NULL ||
-				    sscanf(p, "line %d %lld", &line, &ts) != 2)
+				    sscanf(p, "line %d %lld", &line, &ts) != 2 ||
+				    line < 1 || line > lines)
 					continue;
-				if (nd < want)
-					delay[nd++] = events_now_us() - ts;
+				j = (size_t)i * (size_t)lines + (size_t)line - 1;
+				if (got[j] != 0)
+					continue;
+				got[j] = events_now_us();
+				stmt[line - 1] = ts;
+				nd++;
 			}
 			if (rc < 0) {
 				fprintf(stderr, "events: stream %d ended\n", i);
+				epoll_ctl(ep, EPOLL_CTL_DEL, ssec_fd(s[i]), NULL);
 				ssec_close(s[i]);
 				s[i] = NULL;
-				pfd[i].fd = -1;
 			}
 		}
 		if (nd >= want)
@@ -177,19 +211,28 @@ main(int argc, char **argv)
 			t_end = (double)events_now_us() / 1e3 + 5000;
 		if (t_end != 0 && (double)events_now_us() / 1e3 > t_end)
 			break;
-		if (poll(pfd, (nfds_t)streams, idle ? 50 : 0) < 0)
+		rc = epoll_wait(ep, evs, 64, 50);
+		if (rc < 0)
 			break;
+		for (ntodo = 0; ntodo < rc; ntodo++)
+			todo[ntodo] = (int)evs[ntodo].data.u32;
 	}
 	if (t_end == 0)
 		pthread_join(t, NULL);
-	qsort(delay, nd, sizeof(*delay), events_cmp);
-	max = nd ? delay[nd - 1] : 0;
-	printf("OCEVENTS streams=%d lines=%d received=%zu/%zu p50_ms=%.2f "
-	       "p90_ms=%.2f p99_ms=%.2f max_ms=%.2f producer_failed=%d\n",
-	       streams, lines, nd, want,
-	       nd ? delay[nd / 2] / 1e3 : 0.0,
-	       nd ? delay[nd * 9 / 10] / 1e3 : 0.0,
-	       nd ? delay[nd * 99 / 100] / 1e3 : 0.0, max / 1e3,
+	getrusage(RUSAGE_SELF, &ru);
+	printf("OCEVENTS streams=%d lines=%d received=%zu/%zu", streams, lines,
+	       nd, want);
+	for (k = 0, nd = 0; k < want; k++)
+		if (got[k] != 0)
+			delay[nd++] = got[k] - prod.acked[k % (size_t)lines];
+	events_pct("", delay, nd);
+	for (k = 0, nd = 0; k < want; k++)
+		if (got[k] != 0)
+			delay[nd++] = got[k] - stmt[k % (size_t)lines];
+	events_pct("stmt_", delay, nd);
+	printf(" driver_cpu_s=%.2f producer_failed=%d\n",
+	       (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+		       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
 	       prod.failed);
 	for (i = 0; i < streams; i++)
 		ssec_close(s[i]);

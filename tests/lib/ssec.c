@@ -67,6 +67,9 @@ ssec_fill(struct ssec *c, int timeout_ms)
 			c->eof = 1;
 			return -1;
 		}
+		/* The socket is non-blocking: it just said it has nothing. */
+		if (timeout_ms == 0)
+			return 0;
 		p.fd = c->fd;
 		p.events = err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
 		n = poll(&p, 1, timeout_ms);
@@ -120,6 +123,8 @@ ssec_open(const char *base, const char *source, const char *path,
 	if (c->ctx == NULL)
 		goto fail;
 	SSL_CTX_set_verify(c->ctx, SSL_VERIFY_NONE, NULL);
+	/* Whole socket reads rather than a header then a record. */
+	SSL_CTX_set_read_ahead(c->ctx, 1);
 	c->ssl = SSL_new(c->ctx);
 	SSL_set_fd(c->ssl, c->fd);
 	if (SSL_connect(c->ssl) != 1)
