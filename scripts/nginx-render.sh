@@ -81,9 +81,11 @@ nginx_render() {
 		locations+=$(render "$text")$'\n'
 		upstreams+="	upstream oc_$pool {"$'\n'
 		upstreams+="		server $(pool_upstream "$pool");"$'\n'
-		# Idle connections each nginx worker keeps to the pool (used
-		# where fastcgi_keep_conn is on).
-		upstreams+="		keepalive 32;"$'\n'
+		# Idle connections each nginx worker keeps to a pool that
+		# serves kept connections (the events process does not).
+		if [[ $text != *"fastcgi_keep_conn off"* ]]; then
+			upstreams+="		keepalive 32;"$'\n'
+		fi
 		upstreams+="	}"$'\n'
 	done
 	unset 'SUBST[UPSTREAM]'
