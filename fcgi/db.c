@@ -29,6 +29,10 @@ static int db_lost(struct db *db);
 static void db_result_clear(void *res);
 static void db_log_failure(const struct db_stmt *st, const PGresult *res,
 			   const char **sqlstate);
+static PGresult *db_pipeline(struct db *db, int n,
+			     const struct db_stmt *const *st,
+			     const char *const *const *params,
+			     const char **sqlstate);
 static int db_problem(struct req *r, const struct db_stmt *st,
 		      const PGresult *res, const char *sqlstate);
 
@@ -234,6 +238,117 @@ db_exec(struct db *db, const struct db_stmt *st, const char *const *params,
 		return NULL;
 	}
 lost:
+	if (sqlstate != NULL)
+		*sqlstate = "08000";
+	return NULL;
+}
+
+/* One pipeline on a connection in place: the last result, or NULL with
+ * the connection dropped when it broke (*sqlstate untouched) or the
+ * failing statement's code. */
+static PGresult *
+db_pipeline(struct db *db, int n, const struct db_stmt *const *st,
+	    const char *const *const *params, const char **sqlstate)
+{
+	PGresult *res, *last = NULL, *fail = NULL;
+	const struct db_stmt *failed = NULL;
+	ExecStatusType s;
+	int i, ok;
+
+	ok = PQenterPipelineMode(db->conn) == 1;
+	for (i = 0; ok && i < n; i++)
+		ok = PQsendQueryPrepared(db->conn, st[i]->name,
+					 st[i]->nparams, params[i], NULL, NULL,
+					 0) == 1;
+	ok = ok && PQpipelineSync(db->conn) == 1;
+	/* Every statement's results, then the Sync's. */
+	for (i = 0; ok && i <= n; i++) {
+		res = PQgetResult(db->conn);
+		if (res == NULL) {
+			ok = 0;
+			break;
+		}
+		s = PQresultStatus(res);
+		if (i == n) {
+			ok = s == PGRES_PIPELINE_SYNC;
+			PQclear(res);
+			break;
+		}
+		if (s == PGRES_FATAL_ERROR && fail == NULL) {
+			fail = res;
+			failed = st[i];
+		} else if (i == n - 1 &&
+			   (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK)) {
+			last = res;
+		} else {
+			PQclear(res);
+		}
+		/* The NULL that ends each statement's results. */
+		res = PQgetResult(db->conn);
+		if (res != NULL) {
+			PQclear(res);
+			ok = 0;
+		}
+	}
+	if (!ok || PQexitPipelineMode(db->conn) != 1 ||
+	    PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
+		PQclear(last);
+		PQclear(fail);
+		/* A pipeline left half read cannot be reused. */
+		if (db->conn != NULL) {
+			log_msg(LOG_WARN, NULL, "database pipeline broken");
+			PQfinish(db->conn);
+			db->conn = NULL;
+		}
+		db_lost(db);
+		return NULL;
+	}
+	if (fail != NULL) {
+		PQclear(last);
+		db_log_failure(failed, fail, sqlstate);
+		PQclear(fail);
+		return NULL;
+	}
+	if (last == NULL && sqlstate != NULL)
+		*sqlstate = "XX000";
+	return last;
+}
+
+PGresult *
+db_exec_all(struct db *db, int n, const struct db_stmt *const *st,
+	    const char *const *const *params, const char **sqlstate)
+{
+	PGresult *res;
+	int i, attempt, prepared;
+
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (db_ensure(db) < 0)
+			break;
+		if (PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
+			if (sqlstate != NULL)
+				*sqlstate = "25000";
+			return NULL;
+		}
+		for (i = 0, prepared = 1; i < n && prepared; i++)
+			prepared = db_prepare(db, st[i]) == 0;
+		if (!prepared) {
+			if (db_lost(db) && attempt == 0)
+				continue;
+			if (db->conn == NULL)
+				break;
+			if (sqlstate != NULL)
+				*sqlstate = "XX000";
+			return NULL;
+		}
+		if (sqlstate != NULL)
+			*sqlstate = NULL;
+		res = db_pipeline(db, n, st, params, sqlstate);
+		if (res != NULL || db->conn != NULL)
+			return res;
+		/* Lost with the statements in flight: whether they were
+		 * committed is unknown; the caller decides what to do. */
+		break;
+	}
 	if (sqlstate != NULL)
 		*sqlstate = "08000";
 	return NULL;

@@ -33,6 +33,14 @@ PGconn *db_conn(struct db *db);
  * NULL) gets the error code, "08000" when the connection was lost. */
 PGresult *db_exec(struct db *db, const struct db_stmt *st,
 		  const char *const *params, const char **sqlstate);
+/* Runs the n statements st[i] with params[i] in one transaction and one
+ * round trip (a pipeline ending in one Sync): all of them or none. Only
+ * outside a transaction. Returns the last statement's result (the caller
+ * PQclears it), or NULL as db_exec does (*sqlstate "08000" when the
+ * connection was lost: nothing, or all of it, may have been committed). */
+PGresult *db_exec_all(struct db *db, int n, const struct db_stmt *const *st,
+		      const char *const *const *params,
+		      const char **sqlstate);
 /* Runs fixed SQL without parameters (BEGIN, COMMIT, LISTEN x). 0 or -1. */
 int db_command(struct db *db, const char *sql);
 
