@@ -29,10 +29,9 @@ static int db_lost(struct db *db);
 static void db_result_clear(void *res);
 static void db_log_failure(const struct db_stmt *st, const PGresult *res,
 			   const char **sqlstate);
-static PGresult *db_pipeline(struct db *db, int n,
-			     const struct db_stmt *const *st,
-			     const char *const *const *params,
-			     const char **sqlstate);
+static int db_pipeline(struct db *db, int n, const struct db_stmt *const *st,
+		       const char *const *const *params, PGresult **res,
+		       const char **sqlstate);
 static int db_problem(struct req *r, const struct db_stmt *st,
 		      const PGresult *res, const char *sqlstate);
 
@@ -243,18 +242,20 @@ lost:
 	return NULL;
 }
 
-/* One pipeline on a connection in place: the last result, or NULL with
- * the connection dropped when it broke (*sqlstate untouched) or the
- * failing statement's code. */
-static PGresult *
+/* One pipeline on a connection in place: 0 with every result in res, or
+ * -1 with the connection dropped when it broke (*sqlstate untouched) or
+ * the failing statement's code. */
+static int
 db_pipeline(struct db *db, int n, const struct db_stmt *const *st,
-	    const char *const *const *params, const char **sqlstate)
+	    const char *const *const *params, PGresult **res,
+	    const char **sqlstate)
 {
-	PGresult *res, *last = NULL, *fail = NULL;
+	PGresult *r, *fail = NULL;
 	const struct db_stmt *failed = NULL;
 	ExecStatusType s;
 	int i, ok;
 
+	memset(res, 0, (size_t)n * sizeof(*res));
 	ok = PQenterPipelineMode(db->conn) == 1;
 	for (i = 0; ok && i < n; i++)
 		ok = PQsendQueryPrepared(db->conn, st[i]->name,
@@ -263,36 +264,41 @@ db_pipeline(struct db *db, int n, const struct db_stmt *const *st,
 	ok = ok && PQpipelineSync(db->conn) == 1;
 	/* Every statement's results, then the Sync's. */
 	for (i = 0; ok && i <= n; i++) {
-		res = PQgetResult(db->conn);
-		if (res == NULL) {
+		r = PQgetResult(db->conn);
+		if (r == NULL) {
 			ok = 0;
 			break;
 		}
-		s = PQresultStatus(res);
+		s = PQresultStatus(r);
 		if (i == n) {
 			ok = s == PGRES_PIPELINE_SYNC;
-			PQclear(res);
+			PQclear(r);
 			break;
 		}
-		if (s == PGRES_FATAL_ERROR && fail == NULL) {
-			fail = res;
+		if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK) {
+			res[i] = r;
+		} else if (s == PGRES_FATAL_ERROR && fail == NULL) {
+			fail = r;
 			failed = st[i];
-		} else if (i == n - 1 &&
-			   (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK)) {
-			last = res;
 		} else {
-			PQclear(res);
+			PQclear(r);
 		}
 		/* The NULL that ends each statement's results. */
-		res = PQgetResult(db->conn);
-		if (res != NULL) {
-			PQclear(res);
+		r = PQgetResult(db->conn);
+		if (r != NULL) {
+			PQclear(r);
 			ok = 0;
 		}
 	}
-	if (!ok || PQexitPipelineMode(db->conn) != 1 ||
-	    PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
-		PQclear(last);
+	ok = ok && PQexitPipelineMode(db->conn) == 1 &&
+	     PQtransactionStatus(db->conn) == PQTRANS_IDLE;
+	if (!ok || fail != NULL) {
+		for (i = 0; i < n; i++) {
+			PQclear(res[i]);
+			res[i] = NULL;
+		}
+	}
+	if (!ok) {
 		PQclear(fail);
 		/* A pipeline left half read cannot be reused. */
 		if (db->conn != NULL) {
@@ -301,33 +307,31 @@ db_pipeline(struct db *db, int n, const struct db_stmt *const *st,
 			db->conn = NULL;
 		}
 		db_lost(db);
-		return NULL;
+		return -1;
 	}
 	if (fail != NULL) {
-		PQclear(last);
 		db_log_failure(failed, fail, sqlstate);
 		PQclear(fail);
-		return NULL;
+		return -1;
 	}
-	if (last == NULL && sqlstate != NULL)
-		*sqlstate = "XX000";
-	return last;
+	return 0;
 }
 
-PGresult *
+int
 db_exec_all(struct db *db, int n, const struct db_stmt *const *st,
-	    const char *const *const *params, const char **sqlstate)
+	    const char *const *const *params, PGresult **res,
+	    const char **sqlstate)
 {
-	PGresult *res;
 	int i, attempt, prepared;
 
+	memset(res, 0, (size_t)n * sizeof(*res));
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (db_ensure(db) < 0)
 			break;
 		if (PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
 			if (sqlstate != NULL)
 				*sqlstate = "25000";
-			return NULL;
+			return -1;
 		}
 		for (i = 0, prepared = 1; i < n && prepared; i++)
 			prepared = db_prepare(db, st[i]) == 0;
@@ -338,20 +342,21 @@ db_exec_all(struct db *db, int n, const struct db_stmt *const *st,
 				break;
 			if (sqlstate != NULL)
 				*sqlstate = "XX000";
-			return NULL;
+			return -1;
 		}
 		if (sqlstate != NULL)
 			*sqlstate = NULL;
-		res = db_pipeline(db, n, st, params, sqlstate);
-		if (res != NULL || db->conn != NULL)
-			return res;
+		if (db_pipeline(db, n, st, params, res, sqlstate) == 0)
+			return 0;
+		if (db->conn != NULL)
+			return -1;
 		/* Lost with the statements in flight: whether they were
 		 * committed is unknown; the caller decides what to do. */
 		break;
 	}
 	if (sqlstate != NULL)
 		*sqlstate = "08000";
-	return NULL;
+	return -1;
 }
 
 int

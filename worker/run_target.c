@@ -178,8 +178,8 @@ run_target_open(struct run_exec *x)
 		t->os = "linux";
 		return 0;
 	}
-	if (run_target_retry(x, &run_target_load, DB_PARAMS(x->rt->target_id),
-			     &x->row) < 0) {
+	if (run_batch_read(&x->batch, &run_target_load,
+			   DB_PARAMS(x->rt->target_id), &x->row) < 0) {
 		snprintf(x->error, sizeof(x->error),
 			 "the target could not be loaded");
 		return -1;
@@ -411,8 +411,8 @@ run_target_file(void *arg, const char *name, struct step_file *f)
 	const char *hex;
 	size_t i, n;
 
-	if (run_target_retry(x, &run_target_file_load,
-			     DB_PARAMS(x->run->job_id, name), &res) < 0)
+	if (run_batch_read(&x->batch, &run_target_file_load,
+			   DB_PARAMS(x->run->job_id, name), &res) < 0)
 		return -1;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
