@@ -86,7 +86,7 @@ struct run_exec {
 	struct step_io io;
 	struct mask_set mask;
 	struct run_log log;
-	struct run_batch batch; /* the last step's end, sent with the next */
+	struct run_batch batch;	 /* the last step's end, sent with the next */
 	json_object *credential; /* opened secret, owned */
 	PGresult *row;		 /* the target's row, owned */
 	char port[16];

@@ -3,8 +3,9 @@
  * success/failure/always edges, retries, step and run timeouts, cancel
  * within 2 s, allow_overlap false, target selection (targets, static and
  * dynamic groups, tags, disabled targets left out) with targets run in
- * parallel and their step writes batched in order, runs of a dead worker failed or requeued, and a second worker
- * on the same queue never running a run twice. */
+ * parallel and their step writes batched in order, runs of a dead worker
+ * failed or requeued, and a second worker on the same queue never running
+ * a run twice. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
