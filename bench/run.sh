@@ -28,6 +28,7 @@ LOGIN_CONNS=${OC_BENCH_LOGIN_CONNECTIONS:-4}
 USERS=10000
 
 command -v wrk >/dev/null || oc_die "wrk is not installed (make deps DEPS_FOR=bench)"
+[ -x /usr/bin/time ] || oc_die "/usr/bin/time is not installed (make deps DEPS_FOR=bench)"
 . "$BENCH_DIR/stack.sh"
 bench_stack api
 
@@ -77,17 +78,51 @@ export OC_BENCH_DIR=$BENCH_DIR OC_BENCH_TOKEN=$token
 OC_BENCH_LOGIN_BODY=$(login_body bench00001)
 export OC_BENCH_LOGIN_BODY
 
+# CPU ticks (user + system) used so far by a process and its children:
+# nginx, a pool, or PostgreSQL (by their pid files).
+cpu_ticks() {
+	local master=$1 t=0 p a b
+	for p in "$master" $(pgrep -P "$master" || true); do
+		if read -r a b < <(awk '{ print $14, $15 }' "/proc/$p/stat" 2>/dev/null); then
+			t=$((t + a + b))
+		fi
+	done
+	echo "$t"
+}
+cpu_parts() {
+	local f
+	printf '%s ' "$(cpu_ticks "$(head -n1 "$tmp/var/pg/postmaster.pid")")"
+	printf '%s ' "$(cpu_ticks "$(cat "$tmp/var/run/nginx.pid")")"
+	for f in "$tmp"/var/run/{identity,assets}.pid; do
+		printf '%s ' "$(cpu_ticks "$(cat "$f")")"
+	done
+	echo
+}
+
 results=()
+cpu=()
 bench() {
-	local name=$1 script=$2 conns=$3 path=$4 out line
+	local name=$1 script=$2 conns=$3 path=$4 out line before after n
 	echo "bench: $name ($conns connections, $DURATION)"
-	out=$(wrk -t"$THREADS" -c"$conns" -d"$DURATION" --latency \
-		-s "$BENCH_DIR/$script" "$url$path" 2>&1) || {
+	before=$(cpu_parts)
+	out=$(/usr/bin/time -f 'WRKCPU %U %S' wrk -t"$THREADS" -c"$conns" \
+		-d"$DURATION" --latency -s "$BENCH_DIR/$script" "$url$path" 2>&1) || {
 		printf '%s\n' "$out" >&2
 		oc_die "wrk failed for $name"
 	}
+	after=$(cpu_parts)
 	line=$(printf '%s\n' "$out" | grep '^OCBENCH ' | tail -n1)
 	results+=("$name|$conns|${line#OCBENCH }")
+	n=$(printf '%s\n' "$out" | awk '/requests in/ { print $1 }')
+	cpu+=("$name|$(awk -v b="$before" -v a="$after" -v n="$n" \
+		-v w="$(printf '%s\n' "$out" | awk '/^WRKCPU/ { print $2 + $3 }')" \
+		-v hz="$(getconf CLK_TCK)" 'BEGIN {
+			split(b, x, " "); split(a, y, " ")
+			for (i = 1; i <= 4; i++) d[i] = (y[i] - x[i]) * 1e6 / hz / n
+			wu = w * 1e6 / n
+			t = d[1] + d[2] + d[3] + d[4] + wu
+			printf "%.0f|%.0f|%.0f|%.0f|%.0f|%.0f", d[1], d[2],
+				d[3] + d[4], wu, t, 2e6 / t }')")
 }
 
 bench "GET /api/v1/health" plain.lua "$CONNS" /api/v1/health
@@ -105,6 +140,15 @@ for r in "${results[@]}"; do
 	printf '%-30s %5s %10s %9s %9s %9s' "$name" "$conns" "$rps" "$p50" "$p99" "$bad"
 	[ "${sockerr:-0}" = 0 ] || printf '  (%s socket errors)' "$sockerr"
 	printf '\n'
+done
+
+echo
+echo "CPU time per request (µs; PostgreSQL, nginx, the identity and assets"
+echo "pools, wrk) and the rate 2 cores would allow at that cost:"
+printf '%-30s %6s %6s %6s %6s %7s %9s\n' endpoint pg nginx pools wrk total 'max req/s'
+for r in "${cpu[@]}"; do
+	IFS='|' read -r name pg ngx pools wrk total max <<<"$r"
+	printf '%-30s %6s %6s %6s %6s %7s %9s\n' "$name" "$pg" "$ngx" "$pools" "$wrk" "$total" "$max"
 done
 
 echo

@@ -1,11 +1,13 @@
 /* Authentication of a request and the role check declared on its route. */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "arena.h"
 #include "auth.h"
+#include "authcache.h"
 #include "cfg.h"
 #include "crypto.h"
 #include "db.h"
@@ -17,8 +19,8 @@
 
 static const struct db_stmt auth_session = {
 	"auth_session",
-	"SELECT username, role FROM identity.session_principal($1::uuid, "
-	"$2::uuid)",
+	"SELECT username, role, expires_at FROM "
+	"identity.session_principal_until($1::uuid, $2::uuid)",
 	2};
 static const struct db_stmt auth_api_key = {
 	"auth_api_key",
@@ -56,12 +58,13 @@ auth_unauthorized(struct req *r, int presented, const char *why)
 }
 
 /* 0 when tok is a valid access token of an active session; fills r->who.
- * -1 with a problem set otherwise. */
+ * -1 with a problem set otherwise. The session is looked up in the
+ * process's cache of principals first (fcgi/authcache.c). */
 static int
 auth_access_token(struct req *r, const char *tok)
 {
 	struct token_claims c;
-	const char *why;
+	const char *why, *expires;
 	PGresult *res;
 	int role;
 
@@ -69,24 +72,31 @@ auth_access_token(struct req *r, const char *tok)
 		auth_unauthorized(r, 1, why);
 		return -1;
 	}
-	res = db_query_or_problem(r, &auth_session,
-				  DB_PARAMS(c.sid, c.sub));
-	if (res == NULL)
-		return -1;
-	if (PQntuples(res) != 1 || db_value(res, 0, 0) == NULL) {
-		auth_unauthorized(r, 1, "session ended");
-		return -1;
-	}
-	role = role_parse(db_value(res, 0, 1));
-	if (role < 0) {
-		auth_unauthorized(r, 1, "unknown role");
-		return -1;
+	if (!authcache_get(c.sid, c.sub, r->who.username,
+			   sizeof(r->who.username), &role)) {
+		res = db_query_or_problem(r, &auth_session,
+					  DB_PARAMS(c.sid, c.sub));
+		if (res == NULL)
+			return -1;
+		if (PQntuples(res) != 1 || db_value(res, 0, 0) == NULL) {
+			auth_unauthorized(r, 1, "session ended");
+			return -1;
+		}
+		role = role_parse(db_value(res, 0, 1));
+		if (role < 0) {
+			auth_unauthorized(r, 1, "unknown role");
+			return -1;
+		}
+		snprintf(r->who.username, sizeof(r->who.username), "%s",
+			 db_value(res, 0, 0));
+		expires = db_value(res, 0, 2);
+		if (expires != NULL)
+			authcache_put(c.sid, c.sub, r->who.username, role,
+				      (time_t)strtoll(expires, NULL, 10));
 	}
 	r->who.authenticated = 1;
 	snprintf(r->who.user_id, sizeof(r->who.user_id), "%s", c.sub);
 	snprintf(r->who.session_id, sizeof(r->who.session_id), "%s", c.sid);
-	snprintf(r->who.username, sizeof(r->who.username), "%s",
-		 db_value(res, 0, 0));
 	r->who.role = (enum role)role;
 	return 0;
 }

@@ -88,3 +88,41 @@ buf_reset(struct buf *b)
 	if (b->data != NULL)
 		b->data[0] = '\0';
 }
+
+int
+buf_json_string(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *run = s;
+	char esc[7];
+	int rc = buf_append(b, "\"", 1);
+
+	for (; rc == 0 && *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		rc |= buf_append(b, run, (size_t)(s - run));
+		run = s + 1;
+		esc[0] = '\\';
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			rc |= buf_append(b, esc, 6);
+			continue;
+		}
+		rc |= buf_append(b, esc, 2);
+	}
+	rc |= buf_append(b, run, (size_t)(s - run));
+	rc |= buf_append(b, "\"", 1);
+	return rc == 0 ? 0 : -1;
+}

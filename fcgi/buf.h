@@ -19,5 +19,9 @@ int buf_puts(struct buf *b, const char *s);
 int buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void buf_reset(struct buf *b);
+/* Appends s as a JSON string literal (quotes, backslash and control
+ * characters escaped; '/' and UTF-8 left as they are, as json-c writes
+ * them with JSON_C_TO_STRING_NOSLASHESCAPE). 0 or -1 as buf_append. */
+int buf_json_string(struct buf *b, const char *s);
 
 #endif

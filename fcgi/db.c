@@ -20,6 +20,7 @@ struct db {
 	const struct db_stmt **prepared; /* prepared on this connection */
 	size_t nprepared, capprepared;
 	int down;              /* last attempt found the server unreachable */
+	unsigned long gen;     /* connections made so far */
 	time_t last_complaint; /* rate-limits "database down" log lines */
 };
 
@@ -104,6 +105,7 @@ db_connect(struct db *db)
 	if (db->down)
 		log_msg(LOG_INFO, NULL, "database connection restored");
 	db->down = 0;
+	db->gen++;
 	return 0;
 }
 
@@ -125,6 +127,12 @@ PGconn *
 db_conn(struct db *db)
 {
 	return db->conn;
+}
+
+unsigned long
+db_generation(const struct db *db)
+{
+	return db->gen;
 }
 
 static int

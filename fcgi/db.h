@@ -27,6 +27,9 @@ int db_ensure(struct db *db);
 int db_is_down(const struct db *db);
 /* The underlying connection (for LISTEN/NOTIFY and COPY). */
 PGconn *db_conn(struct db *db);
+/* Counts the connections made: a LISTEN holds only while it is
+ * unchanged. 0 before the first. */
+unsigned long db_generation(const struct db *db);
 
 /* Runs st with params (st->nparams text values, NULL = SQL NULL). Returns
  * a result the caller must PQclear, or NULL on failure; *sqlstate (may be

@@ -1,5 +1,8 @@
 /* The request lifecycle: accept → parse → route → authenticate → validate →
  * handler → respond → access log → reset. The only file using libfcgi. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +18,7 @@
 
 #include "arena.h"
 #include "auth.h"
+#include "authcache.h"
 #include "cfg.h"
 #include "crypto.h"
 #include "db.h"
@@ -27,7 +31,11 @@
 #include "route.h"
 #include "valid.h"
 
-static volatile sig_atomic_t http_idle = 1;
+/* Connections one child keeps open at most; beyond, it stops accepting
+ * and the other children take new ones. */
+#define HTTP_CONNS 128
+
+static volatile sig_atomic_t http_stop;
 
 static double http_now_ms(void);
 static const char *http_reason(int status);
@@ -334,6 +342,11 @@ http_process(const struct http_ctx *ctx, FCGX_Request *fr)
 		log_msg(LOG_ERROR, r.req_id, "answered %d to %s %s", r.status,
 			r.method ? r.method : "-",
 			r.route ? r.route->pattern : "-");
+	/* Committed by now: once the client hears of a change, no process
+	 * may answer from a principal the change made wrong. */
+	if (r.status < 400 && r.method != NULL &&
+	    strcmp(r.method, "GET") != 0 && strcmp(r.method, "HEAD") != 0)
+		authcache_changed();
 	if (!taken)
 		http_respond(&r, fr);
 	http_access_log(&r, http_now_ms() - t0);
@@ -342,23 +355,55 @@ http_process(const struct http_ctx *ctx, FCGX_Request *fr)
 	return taken;
 }
 
-/* SIGTERM: an idle worker leaves at once; a busy one has the signal
- * blocked and sees it when it goes back to accept. */
+/* SIGTERM or SIGINT: the loop finishes what nginx already sent, closes its
+ * connections and returns. The signals are blocked except while waiting
+ * in ppoll, so a request is never cut in the middle. */
 static void
 http_on_term(int sig)
 {
 	(void)sig;
-	if (http_idle)
-		_exit(0);
+	http_stop = 1;
+}
+
+/* Serves one request waiting on connection slot c. Returns 0 when the
+ * connection stays open for the next request (nginx asked to keep it),
+ * -1 when it was closed. */
+static int
+http_serve_one(struct http_ctx *ctx, FCGX_Request *fr)
+{
+	char scratch[512];
+
+	if (FCGX_Accept_r(fr) < 0) {
+		/* A broken or closed connection: libfcgi closed it (and,
+		 * the listening socket being non-blocking, did not wait
+		 * for another). */
+		if (fr->ipcFd >= 0)
+			close(fr->ipcFd);
+		fr->ipcFd = -1;
+		return -1;
+	}
+	if (http_process(ctx, fr) == 1) {
+		/* Taken over: no longer ours. */
+		fr->ipcFd = -1;
+		return -1;
+	}
+	/* The next request on a kept connection starts after this one's
+	 * input: consume what the handler left unread (a GET's empty
+	 * stdin record, a refused body). */
+	while (FCGX_GetStr(scratch, (int)sizeof(scratch), fr->in) > 0)
+		;
+	FCGX_Finish_r(fr);
+	return fr->ipcFd >= 0 ? 0 : -1;
 }
 
 void
 http_serve(struct http_ctx *ctx, int listen_fd)
 {
+	struct pollfd pfd[HTTP_CONNS + 1];
+	FCGX_Request *conns;
 	struct sigaction sa;
-	sigset_t term, old;
-	FCGX_Request fr;
-	int rc;
+	sigset_t term, wait_mask;
+	int n = 0, i, fd, rc, flags;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = http_on_term;
@@ -369,26 +414,76 @@ http_serve(struct http_ctx *ctx, int listen_fd)
 	sigemptyset(&term);
 	sigaddset(&term, SIGTERM);
 	sigaddset(&term, SIGINT);
-	sigprocmask(SIG_BLOCK, &term, &old);
+	sigprocmask(SIG_BLOCK, &term, &wait_mask);
+	sigdelset(&wait_mask, SIGTERM);
+	sigdelset(&wait_mask, SIGINT);
 
-	FCGX_Init();
-	if (FCGX_InitRequest(&fr, listen_fd, 0) != 0) {
-		log_msg(LOG_ERROR, NULL, "FCGX_InitRequest failed");
+	/* Several children wait on the one listening socket: the ones
+	 * that lose the race for a connection must not block in accept. */
+	flags = fcntl(listen_fd, F_GETFL);
+	if (flags < 0 || fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+		log_msg(LOG_ERROR, NULL, "cannot make the socket non-blocking");
 		return;
 	}
-	for (;;) {
-		http_idle = 1;
-		sigprocmask(SIG_UNBLOCK, &term, NULL);
-		rc = FCGX_Accept_r(&fr);
-		sigprocmask(SIG_BLOCK, &term, NULL);
-		http_idle = 0;
-		if (rc < 0) {
-			log_msg(LOG_WARN, NULL, "accept failed (%d)", rc);
+	FCGX_Init();
+	conns = calloc(HTTP_CONNS, sizeof(*conns));
+	if (conns == NULL)
+		abort();
+	/* Each connection nginx keeps open is a slot; a child serves its
+	 * slots one request at a time, so an idle kept connection never
+	 * holds a child the way a blocking accept loop would. */
+	while (!http_stop || n > 0) {
+		pfd[0].fd = !http_stop && n < HTTP_CONNS ? listen_fd : -1;
+		pfd[0].events = POLLIN;
+		for (i = 0; i < n; i++) {
+			pfd[i + 1].fd = conns[i].ipcFd;
+			pfd[i + 1].events = POLLIN | POLLRDHUP;
+		}
+		rc = ppoll(pfd, (nfds_t)n + 1,
+			   http_stop ? &(struct timespec){0, 0} : NULL,
+			   &wait_mask);
+		if (rc < 0 && errno != EINTR) {
+			log_msg(LOG_ERROR, NULL, "poll failed: %s",
+				strerror(errno));
+			break;
+		}
+		if (rc <= 0) {
+			if (http_stop && rc == 0)
+				break; /* nothing more was sent */
 			continue;
 		}
-		if (http_process(ctx, &fr) == 0)
-			FCGX_Finish_r(&fr);
+		for (i = n - 1; i >= 0; i--) {
+			short ev = pfd[i + 1].revents;
+
+			if (ev == 0)
+				continue;
+			if ((ev & POLLIN) && !(ev & (POLLERR | POLLRDHUP |
+						     POLLHUP)) &&
+			    http_serve_one(ctx, &conns[i]) == 0)
+				continue;
+			if (conns[i].ipcFd >= 0)
+				close(conns[i].ipcFd);
+			conns[i] = conns[--n];
+		}
+		if (pfd[0].fd >= 0 && (pfd[0].revents & POLLIN)) {
+			fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+			if (fd >= 0) {
+				FCGX_InitRequest(&conns[n], listen_fd, 0);
+				conns[n].ipcFd = fd;
+				/* So that FCGX_Accept_r's finishing of the
+				 * previous request does not close it. */
+				conns[n].keepConnection = 1;
+				n++;
+			} else if (errno != EAGAIN && errno != EWOULDBLOCK &&
+				   errno != EINTR && errno != ECONNABORTED) {
+				log_msg(LOG_WARN, NULL, "accept failed: %s",
+					strerror(errno));
+			}
+		}
 	}
+	for (i = 0; i < n; i++)
+		close(conns[i].ipcFd);
+	free(conns);
 }
 
 int

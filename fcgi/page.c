@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
+#include "buf.h"
 #include "db.h"
 #include "enc.h"
 #include "page.h"
@@ -78,24 +80,43 @@ page_total_or_problem(struct req *r, const struct page *p, const PGresult *rows,
 }
 
 int
-page_reply(struct req *r, json_object *items, long long total,
-	   const struct page *p)
+page_reply_text(struct req *r, const char *items, size_t len,
+		long long total, const struct page *p)
 {
-	json_object *o = json_object_new_object();
 	char plain[32], cursor[48];
+	struct buf b;
 
-	json_object_object_add(o, "items", items);
-	json_object_object_add(o, "total", json_object_new_int64(total));
+	buf_init(&b, (size_t)-1 / 2);
+	buf_puts(&b, "{\"items\":");
+	buf_append(&b, items, len);
+	buf_printf(&b, ",\"total\":%lld,\"next\":", total);
 	if (p->offset + p->limit < total) {
 		snprintf(plain, sizeof(plain), PAGE_CURSOR_TAG "%lld",
 			 p->offset + p->limit);
 		enc_b64url(cursor, (const unsigned char *)plain, strlen(plain));
-		json_object_object_add(o, "next",
-				       json_object_new_string(cursor));
+		buf_json_string(&b, cursor);
 	} else {
-		json_object_object_add(o, "next", NULL);
+		buf_puts(&b, "null");
 	}
-	return req_reply(r, 200, o);
+	buf_puts(&b, "}");
+	r->text_out = arena_strndup(r->arena, b.data, b.len);
+	r->text_type = "application/json";
+	buf_cleanup(&b);
+	return 200;
+}
+
+int
+page_reply(struct req *r, json_object *items, long long total,
+	   const struct page *p)
+{
+	size_t len;
+	const char *text = json_object_to_json_string_length(
+		items, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+		&len);
+	int rc = page_reply_text(r, text, len, total, p);
+
+	json_object_put(items);
+	return rc;
 }
 
 int
@@ -104,26 +125,25 @@ page_json_rows(struct req *r, const struct page *p,
 	       const char *const *params)
 {
 	PGresult *res = db_query_or_problem(r, list, params);
-	json_object *items, *o;
 	long long total;
-	int i;
+	struct buf b;
+	int i, rc;
 
 	if (res == NULL)
 		return r->status;
 	total = page_total_or_problem(r, p, res, count, params);
 	if (total < 0)
 		return r->status;
-	items = json_object_new_array();
+	/* The rows are JSON made by PostgreSQL: passed on as they are. */
+	buf_init(&b, (size_t)-1 / 2);
+	buf_puts(&b, "[");
 	for (i = 0; i < PQntuples(res); i++) {
-		o = json_tokener_parse(PQgetvalue(res, i, 0));
-		if (o == NULL) {
-			json_object_put(items);
-			return problem(r, PROBLEM_INTERNAL,
-				       "A row of the list could not be read; "
-				       "quote request %s.",
-				       r->req_id);
-		}
-		json_object_array_add(items, o);
+		if (i > 0)
+			buf_puts(&b, ",");
+		buf_puts(&b, PQgetvalue(res, i, 0));
 	}
-	return page_reply(r, items, total, p);
+	buf_puts(&b, "]");
+	rc = page_reply_text(r, b.data, b.len, total, p);
+	buf_cleanup(&b);
+	return rc;
 }

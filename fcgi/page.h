@@ -36,6 +36,10 @@ long long page_total_or_problem(struct req *r, const struct page *p,
 				const PGresult *rows,
 				const struct db_stmt *count,
 				const char *const *params);
+/* Replies 200 {items, total, next} where items is already the JSON text
+ * of an array (rows written as text, never parsed again). */
+int page_reply_text(struct req *r, const char *items, size_t len,
+		    long long total, const struct page *p);
 /* Replies 200 {items, total, next}. Takes ownership of items. */
 int page_reply(struct req *r, json_object *items, long long total,
 	       const struct page *p);

@@ -11,6 +11,7 @@
 
 #include "arena.h"
 #include "auth.h"
+#include "authcache.h"
 #include "cfg.h"
 #include "component.h"
 #include "db.h"
@@ -94,6 +95,7 @@ pool_child_main(void)
 	ctx.arena = arena_new(16384);
 	ctx.db = db_new(pool_def->db_role);
 	db_ensure(ctx.db);
+	authcache_enable(ctx.db);
 	http_serve(&ctx, pool_fd);
 	_exit(0);
 }

@@ -16,7 +16,7 @@ run) want=("${run[@]}") ;;
 # Tests also run real OpenSSH servers (tests/fixtures/sshd) with sudo,
 # and the web UI's end-to-end tests drive Debian's chromium.
 check) want=("${run[@]}" openssh-server sudo chromium) ;;
-bench) want=("${run[@]}" wrk nmap chromium) ;;
+bench) want=("${run[@]}" wrk nmap chromium time) ;;
 *)
 	echo "usage: scripts/deps.sh [build|run|check|bench]" >&2
 	exit 2

@@ -81,6 +81,9 @@ nginx_render() {
 		locations+=$(render "$text")$'\n'
 		upstreams+="	upstream oc_$pool {"$'\n'
 		upstreams+="		server $(pool_upstream "$pool");"$'\n'
+		# Idle connections each nginx worker keeps to the pool (used
+		# where fastcgi_keep_conn is on).
+		upstreams+="		keepalive 32;"$'\n'
 		upstreams+="	}"$'\n'
 	done
 	unset 'SUBST[UPSTREAM]'

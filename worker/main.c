@@ -42,7 +42,8 @@ static void worker_on_signal(int sig);
 static void *worker_thread(void *arg);
 static void worker_held_remove(const struct task *t);
 static int worker_listen(struct db *db);
-static void worker_wait(struct db *db, int timeout_ms);
+static int worker_wait(struct db *db, int timeout_ms);
+static void worker_notified(PGnotify *n, int *runs, int *other);
 
 static void
 worker_on_signal(int sig)
@@ -123,23 +124,27 @@ worker_listen(struct db *db)
 	return db_command(db, "LISTEN oc_tasks");
 }
 
-/* Sleeps until a NOTIFY arrives or timeout_ms passes. */
-static void
+/* Sleeps until a NOTIFY arrives or timeout_ms passes. 1 when the
+ * scheduler should look now: a notification other than a new run's, or
+ * none (the timeout, the run engine's pipe); 0 when only runs were
+ * queued, which the run engine claims without the scheduler's queries in
+ * front of it. */
+static int
 worker_wait(struct db *db, int timeout_ms)
 {
 	PGconn *c = db_conn(db);
 	struct pollfd pfd[2];
 	PGnotify *n;
+	int runs = 0, other = 0;
 
 	if (c == NULL) {
 		usleep((useconds_t)timeout_ms * 1000);
-		return;
+		return 1;
 	}
 	/* A NOTIFY read along with a query's result is already queued: do
 	 * not sleep on a socket that has nothing more to say. */
-	n = PQnotifies(c);
-	if (n != NULL) {
-		PQfreemem(n);
+	while ((n = PQnotifies(c)) != NULL) {
+		worker_notified(n, &runs, &other);
 		timeout_ms = 0;
 	}
 	pfd[0].fd = PQsocket(c);
@@ -150,7 +155,18 @@ worker_wait(struct db *db, int timeout_ms)
 	if (poll(pfd, 2, timeout_ms) > 0)
 		PQconsumeInput(c);
 	while ((n = PQnotifies(c)) != NULL)
-		PQfreemem(n);
+		worker_notified(n, &runs, &other);
+	return other || !runs;
+}
+
+static void
+worker_notified(PGnotify *n, int *runs, int *other)
+{
+	if (strcmp(n->extra, "run") == 0)
+		*runs = 1;
+	else
+		*other = 1;
+	PQfreemem(n);
 }
 
 int
@@ -256,10 +272,8 @@ main(int argc, char **argv)
 		wait_ms = free_slots > 0 || sched_ms < 1000 ? sched_ms : 1000;
 		if (run_engine_wait_ms() < wait_ms)
 			wait_ms = run_engine_wait_ms();
-		if (wait_ms > 0) {
-			worker_wait(db, wait_ms);
-			woken = 1;
-		}
+		if (wait_ms > 0)
+			woken = worker_wait(db, wait_ms);
 	}
 
 	/* Stop claiming; hand back what has not started; let the running

@@ -200,6 +200,11 @@ run_engine_thread(void *arg)
 	int last;
 
 	(void)arg;
+	/* Connected now, not by the first run this thread takes: a new
+	 * session (authentication included) would delay that run's first
+	 * step by far more than its claim took. A failure here is retried
+	 * at first use, as before. */
+	db_ensure(db);
 	for (;;) {
 		pthread_mutex_lock(&re.mu);
 		while (re.qlen == 0 && !(re.stopping && re.nheld == 0))
@@ -258,12 +263,14 @@ run_engine_fd(void)
 }
 
 /* Claims what this worker has room for: all-local.noop runs in batches
- * (completed here in one statement), others up to the free threads. */
+ * (completed here in one statement, first: the fewest round trips between
+ * a wake-up and their steps), others up to the free threads, their
+ * targets expanded before the commit: one commit for the whole claim. */
 static void
 run_engine_claim(struct db *db)
 {
-	struct run *fast[RUN_FAST_BATCH], **slow;
-	int free_slots, n, nslow, i;
+	struct run *fast[RUN_FAST_BATCH], **slow = NULL;
+	int free_slots, n, nslow = 0, i, ok;
 
 	pthread_mutex_lock(&re.mu);
 	free_slots = re.nthreads - re.busy - re.qlen;
@@ -271,42 +278,33 @@ run_engine_claim(struct db *db)
 	re.more = 0;
 	if (run_db_claim_begin(db) < 0)
 		return;
-	nslow = 0;
-	slow = NULL;
-	if (free_slots > 0) {
+	n = run_db_claim(db, fast, RUN_FAST_BATCH, cfg.lease_s, 1);
+	ok = n >= 0 && (n == 0 || run_db_finish_fast(db, fast, n) >= 0);
+	if (ok && free_slots > 0) {
 		slow = calloc((size_t)free_slots, sizeof(*slow));
 		if (slow == NULL)
 			abort();
 		nslow = run_db_claim(db, slow, free_slots, cfg.lease_s, 0);
+		ok = nslow >= 0;
 	}
-	/* The targets of the claimed runs are expanded before the commit:
-	 * one commit for the whole claim. */
-	for (i = 0; i < nslow; i++)
+	for (i = 0; ok && i < nslow; i++)
 		if (slow[i]->def == NULL || slow[i]->params == NULL ||
 		    run_db_expand(db, slow[i]) < 0) {
 			log_msg(LOG_ERROR, NULL,
 				"run %s: its targets could not be expanded",
 				slow[i]->id);
-			nslow = -1 - nslow;
-			break;
+			ok = 0;
 		}
-	n = nslow >= 0 ? run_db_claim(db, fast, RUN_FAST_BATCH, cfg.lease_s, 1)
-		       : -1;
-	if (n > 0 && run_db_finish_fast(db, fast, n) < 0)
-		n = -1;
-	if (run_db_claim_end(db, n >= 0) < 0 || n < 0) {
+	ok = run_db_claim_end(db, ok) == 0 && ok;
+	for (i = 0; i < n; i++)
+		run_free(fast[i]);
+	if (!ok) {
 		/* Rolled back: nothing was claimed. */
-		if (nslow < -1)
-			nslow = -1 - nslow;
 		for (i = 0; i < nslow; i++)
 			run_free(slow[i]);
-		for (i = 0; i < n; i++)
-			run_free(fast[i]);
 		free(slow);
 		return;
 	}
-	for (i = 0; i < n; i++)
-		run_free(fast[i]);
 	re.more = n == RUN_FAST_BATCH;
 	for (i = 0; i < nslow; i++)
 		run_engine_start_run(db, slow[i]);

@@ -11,14 +11,8 @@
 #include "run.h"
 #include "task.h"
 
-/* Claims serialise on this lock (held to commit), so a worker claiming a
- * run of a job that forbids overlap sees the runs other workers claimed. */
-static const struct db_stmt run_db_lock = {
-    "run_db_lock", "SELECT pg_advisory_xact_lock(7406384520631772002)", 0};
-
-/* $4 'fast': only runs whose steps are all local.noop on the local
- * pseudo-target (completed in one statement per batch); 'slow': the
- * others. */
+/* Runs the fast path does not take (runs.fast, sql/010: a step other
+ * than local.noop, or a target to run on). */
 static const struct db_stmt run_db_claim_stmt = {
     "run_db_claim",
     "UPDATE automation.runs r SET state = 'running', lease_owner = $1, "
@@ -29,11 +23,7 @@ static const struct db_stmt run_db_claim_stmt = {
     "WHERE v.job_id = r.job_id AND v.version = r.job_version AND r.id IN ("
     " SELECT q.id FROM automation.runs q JOIN automation.job_versions qv "
     " ON qv.job_id = q.job_id AND qv.version = q.job_version "
-    " WHERE q.state = 'queued' AND ($4 = 'fast') = ("
-    "  NOT jsonb_path_exists(qv.definition, "
-    "   '$.steps[*] ? (@.type != \"local.noop\")') AND "
-    "  NOT jsonb_path_exists(coalesce(q.targets, "
-    "   qv.definition->'targets', '{}'), '$.*[*]')) "
+    " WHERE q.state = 'queued' AND NOT q.fast "
     " AND (coalesce((qv.definition->>'allow_overlap')::boolean, true) OR ("
     "  NOT EXISTS (SELECT 1 FROM automation.runs o WHERE o.job_id = "
     "  q.job_id AND o.state = 'running') AND NOT EXISTS (SELECT 1 FROM "
@@ -46,23 +36,22 @@ static const struct db_stmt run_db_claim_stmt = {
     "'{}')::text, greatest(0, extract(epoch FROM r.started_at + "
     "make_interval(secs => coalesce((v.definition->>'timeout_s')::int, "
     "3600)) - clock_timestamp()) * 1000)::bigint",
-    4};
+    3};
 
 /* The fast path's claim: locks queued all-local.noop runs in the claim
  * transaction, which then completes them (run_db_finish_fast) and commits:
- * they go from queued to succeeded with no side effect in between. */
+ * they go from queued to succeeded with no side effect in between. The
+ * job version is looked up per run taken (subqueries), so the scan stops
+ * at the batch's size in the queue's order. */
 static const struct db_stmt run_db_claim_fast_stmt = {
     "run_db_claim_fast",
-    "SELECT q.id, q.job_id, qv.definition::text, '{}', NULL, NULL, "
-    "q.attempts + 1, q.cancel_requested, '{}', 0 "
-    "FROM automation.runs q JOIN automation.job_versions qv "
-    "ON qv.job_id = q.job_id AND qv.version = q.job_version "
-    "WHERE q.state = 'queued' AND "
-    " NOT jsonb_path_exists(qv.definition, "
-    "  '$.steps[*] ? (@.type != \"local.noop\")') AND "
-    " NOT jsonb_path_exists(coalesce(q.targets, "
-    "  qv.definition->'targets', '{}'), '$.*[*]') "
-    " AND (coalesce((qv.definition->>'allow_overlap')::boolean, true) OR ("
+    "SELECT q.id, q.job_id, (SELECT v.definition::text FROM "
+    "automation.job_versions v WHERE v.job_id = q.job_id AND v.version = "
+    "q.job_version), '{}', NULL, NULL, q.attempts + 1, q.cancel_requested, "
+    "'{}', 0 FROM automation.runs q WHERE q.state = 'queued' AND q.fast "
+    "AND ((SELECT coalesce((v.definition->>'allow_overlap')::boolean, true) "
+    " FROM automation.job_versions v WHERE v.job_id = q.job_id AND "
+    " v.version = q.job_version) OR ("
     "  NOT EXISTS (SELECT 1 FROM automation.runs o WHERE o.job_id = "
     "  q.job_id AND o.state = 'running') AND NOT EXISTS (SELECT 1 FROM "
     "  automation.runs o WHERE o.job_id = q.job_id AND o.state = "
@@ -123,12 +112,13 @@ static const struct db_stmt run_db_finish_stmt = {
     6};
 /* The fast path: a local target and its steps (all local.noop) recorded
  * as done, and the runs finished, for a whole batch at once, in the
- * transaction that locked them. $1 run ids, $2 canceled flags, $3/$4
- * (run id, step id) per step in order. */
+ * transaction that locked them. $1 run ids, $2 the canceled ones among
+ * them, $3/$4 (run id, step id) per step in order. The runs are found by
+ * their key (= ANY), whatever the planner guesses of the arrays' sizes. */
 static const struct db_stmt run_db_fast_stmt = {
     "run_db_fast",
-    "WITH r AS (SELECT * FROM unnest($1::uuid[], $2::boolean[]) AS "
-    "r(run_id, canceled)), "
+    "WITH r AS (SELECT run_id, run_id = ANY($2::uuid[]) AS canceled FROM "
+    "unnest($1::uuid[]) AS r(run_id)), "
     "tg AS (INSERT INTO automation.run_targets (run_id, target_name, "
     "state, started_at, finished_at) SELECT run_id, 'local', CASE WHEN "
     "canceled THEN 'canceled' ELSE 'succeeded' END, clock_timestamp(), "
@@ -139,12 +129,12 @@ static const struct db_stmt run_db_fast_stmt = {
     "FROM unnest($3::uuid[], $4::text[]) WITH ORDINALITY AS s(run_id, "
     "step_id, n) JOIN tg ON tg.run_id = s.run_id AND tg.state = "
     "'succeeded' ORDER BY s.n RETURNING 1) "
-    "UPDATE automation.runs u SET state = CASE WHEN r.canceled THEN "
-    "'canceled' ELSE 'succeeded' END, targets_total = 1, "
-    "targets_succeeded = CASE WHEN r.canceled THEN 0 ELSE 1 END, "
-    "attempts = u.attempts + 1, started_at = coalesce(u.started_at, "
+    "UPDATE automation.runs u SET state = CASE WHEN u.id = ANY($2::uuid[]) "
+    "THEN 'canceled' ELSE 'succeeded' END, targets_total = 1, "
+    "targets_succeeded = CASE WHEN u.id = ANY($2::uuid[]) THEN 0 ELSE 1 "
+    "END, attempts = u.attempts + 1, started_at = coalesce(u.started_at, "
     "clock_timestamp()), finished_at = clock_timestamp() "
-    "FROM r WHERE u.id = r.run_id AND u.state = 'queued' AND "
+    "WHERE u.id = ANY($1::uuid[]) AND u.state = 'queued' AND "
     "(SELECT count(*) FROM st) >= 0",
     4};
 /* Runs whose worker died (lease expired): canceled when asked, requeued
@@ -208,20 +198,14 @@ run_free(struct run *r)
 	free(r);
 }
 
+/* Claims serialise on this lock (held to commit), so a worker claiming a
+ * run of a job that forbids overlap sees the runs other workers claimed.
+ * One round trip for both. */
 int
 run_db_claim_begin(struct db *db)
 {
-	PGresult *res;
-
-	if (db_command(db, "BEGIN") < 0)
-		return -1;
-	res = db_exec(db, &run_db_lock, NULL, NULL);
-	if (res == NULL) {
-		db_command(db, "ROLLBACK");
-		return -1;
-	}
-	PQclear(res);
-	return 0;
+	return db_command(db, "BEGIN; "
+			      "SELECT pg_advisory_xact_lock(7406384520631772002)");
 }
 
 int
@@ -249,7 +233,7 @@ run_db_claim(struct db *db, struct run **runs, int max, int lease_s, int fast)
 			      NULL);
 	else
 		res = db_exec(db, &run_db_claim_stmt,
-			      DB_PARAMS(task_owner(), lease, limit, "slow"),
+			      DB_PARAMS(task_owner(), lease, limit),
 			      NULL);
 	if (res == NULL)
 		return -1;
@@ -427,22 +411,23 @@ run_db_finish(struct db *db, const struct run *r, enum run_state s)
 int
 run_db_finish_fast(struct db *db, struct run *const *runs, int n)
 {
-	struct buf ids, flags, sruns, ssteps;
-	int order[128], i, j, k, m, rc = -1;
+	struct buf ids, canceled, sruns, ssteps;
+	int order[128], i, j, k, m, c, rc = -1;
 	PGresult *res;
 	json_object *steps, *st, *id;
 
 	buf_init(&ids, (size_t)1 << 26);
-	buf_init(&flags, (size_t)1 << 26);
+	buf_init(&canceled, (size_t)1 << 26);
 	buf_init(&sruns, (size_t)1 << 26);
 	buf_init(&ssteps, (size_t)1 << 26);
 	run_db_ids(&ids, runs, n);
-	buf_puts(&flags, "{");
+	buf_puts(&canceled, "{");
 	buf_puts(&sruns, "{");
 	buf_puts(&ssteps, "{");
-	for (i = 0, j = 0; i < n; i++) {
-		buf_printf(&flags, "%s%s", i ? "," : "",
-			   runs[i]->canceled ? "t" : "f");
+	for (i = 0, j = 0, c = 0; i < n; i++) {
+		if (runs[i]->canceled)
+			buf_printf(&canceled, "%s%s", c++ ? "," : "",
+				   runs[i]->id);
 		if (runs[i]->canceled ||
 		    !json_object_object_get_ex(runs[i]->def, "steps", &steps))
 			continue;
@@ -456,18 +441,18 @@ run_db_finish_fast(struct db *db, struct run *const *runs, int n)
 			j++;
 		}
 	}
-	buf_puts(&flags, "}");
+	buf_puts(&canceled, "}");
 	buf_puts(&sruns, "}");
 	buf_puts(&ssteps, "}");
 	res = db_exec(db, &run_db_fast_stmt,
-		      DB_PARAMS(ids.data, flags.data, sruns.data, ssteps.data),
+		      DB_PARAMS(ids.data, canceled.data, sruns.data, ssteps.data),
 		      NULL);
 	if (res != NULL) {
 		rc = atoi(PQcmdTuples(res));
 		PQclear(res);
 	}
 	buf_cleanup(&ids);
-	buf_cleanup(&flags);
+	buf_cleanup(&canceled);
 	buf_cleanup(&sruns);
 	buf_cleanup(&ssteps);
 	return rc;

@@ -251,8 +251,8 @@ credentials_list(struct req *r)
 	}
 	if (total < 0)
 		return r->status;
-	return page_reply(r, shape_rows(res, shape_cred, credentials_full(r)),
-			  total, &p);
+	return shape_page_reply(r, res, shape_cred, credentials_full(r), total,
+				&p);
 }
 
 int

@@ -301,7 +301,7 @@ discovery_scan_list(struct req *r)
 				      DB_PARAMS(req_query(r, "state")));
 	if (total < 0)
 		return r->status;
-	return page_reply(r, shape_rows(res, shape_scan, -1), total, &p);
+	return shape_page_reply(r, res, shape_scan, -1, total, &p);
 }
 
 int
@@ -379,5 +379,5 @@ discovery_scan_results(struct req *r)
 				      DB_PARAMS(id, cls));
 	if (total < 0)
 		return r->status;
-	return page_reply(r, shape_rows(res, shape_result, -1), total, &p);
+	return shape_page_reply(r, res, shape_result, -1, total, &p);
 }

@@ -195,7 +195,7 @@ groups_list(struct req *r)
 	}
 	if (total < 0)
 		return r->status;
-	return page_reply(r, shape_rows(res, shape_group, -1), total, &p);
+	return shape_page_reply(r, res, shape_group, -1, total, &p);
 }
 
 int
@@ -370,7 +370,7 @@ groups_members_list(struct req *r)
 				      DB_PARAMS(id));
 	if (total < 0)
 		return r->status;
-	return page_reply(r, shape_rows(res, shape_target, -1), total, &p);
+	return shape_page_reply(r, res, shape_target, -1, total, &p);
 }
 
 int

@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "arena.h"
+#include "buf.h"
 #include "db.h"
+#include "page.h"
 #include "problem.h"
 #include "req.h"
 #include "shape.h"
@@ -202,6 +204,116 @@ shape_rows(const PGresult *res, const struct shape_col *cols, int n)
 	for (i = 0; i < PQntuples(res); i++)
 		json_object_array_add(a, shape_row(res, i, cols, n));
 	return a;
+}
+
+/* One value of a shaped row as JSON text. */
+static void
+shape_value_text(struct buf *b, const PGresult *res, int row, int col,
+		 enum shape_kind kind)
+{
+	const char *v = db_value(res, row, col);
+
+	if (v == NULL) {
+		buf_puts(b, "null");
+		return;
+	}
+	switch (kind) {
+	case SHAPE_INT:
+		buf_printf(b, "%lld", strtoll(v, NULL, 10));
+		return;
+	case SHAPE_BOOL:
+		buf_puts(b, strcmp(v, "t") == 0 ? "true" : "false");
+		return;
+	case SHAPE_JSON:
+		/* jsonb text from PostgreSQL: valid JSON as it is. */
+		buf_puts(b, v);
+		return;
+	case SHAPE_STR:
+		break;
+	}
+	buf_json_string(b, v);
+}
+
+/* Row row of res as the JSON text of shape_row(res, row, cols, n):
+ * "a.b" columns of one prefix form a nested object, null when its first
+ * member is. */
+static void
+shape_row_text(struct buf *b, const PGresult *res, int row,
+	       const struct shape_col *cols, int n)
+{
+	const char *dot, *open = NULL;
+	size_t open_len = 0;
+	int i, skip = 0;
+
+	buf_puts(b, "{");
+	for (i = 0; cols[i].name != NULL && (n < 0 || i < n); i++) {
+		dot = strchr(cols[i].name, '.');
+		if (open != NULL &&
+		    (dot == NULL || (size_t)(dot - cols[i].name) != open_len ||
+		     strncmp(cols[i].name, open, open_len) != 0)) {
+			if (!skip)
+				buf_puts(b, "}");
+			open = NULL;
+			skip = 0;
+		}
+		if (open != NULL && skip)
+			continue;
+		if (open == NULL && i > 0)
+			buf_puts(b, ",");
+		if (dot == NULL) {
+			buf_json_string(b, cols[i].name);
+			buf_puts(b, ":");
+			shape_value_text(b, res, row, i, cols[i].kind);
+			continue;
+		}
+		if (open == NULL) {
+			open = cols[i].name;
+			open_len = (size_t)(dot - cols[i].name);
+			buf_printf(b, "\"%.*s\":", (int)open_len, open);
+			skip = db_value(res, row, i) == NULL;
+			buf_puts(b, skip ? "null" : "{");
+			if (skip)
+				continue;
+		} else {
+			buf_puts(b, ",");
+		}
+		buf_json_string(b, dot + 1);
+		buf_puts(b, ":");
+		shape_value_text(b, res, row, i, cols[i].kind);
+	}
+	if (open != NULL && !skip)
+		buf_puts(b, "}");
+	buf_puts(b, "}");
+}
+
+void
+shape_rows_text(struct buf *b, const PGresult *res,
+		const struct shape_col *cols, int n)
+{
+	int i;
+
+	buf_puts(b, "[");
+	for (i = 0; i < PQntuples(res); i++) {
+		if (i > 0)
+			buf_puts(b, ",");
+		shape_row_text(b, res, i, cols, n);
+	}
+	buf_puts(b, "]");
+}
+
+int
+shape_page_reply(struct req *r, const PGresult *res,
+		 const struct shape_col *cols, int n, long long total,
+		 const struct page *p)
+{
+	struct buf b;
+	int rc;
+
+	buf_init(&b, (size_t)-1 / 2);
+	shape_rows_text(&b, res, cols, n);
+	rc = page_reply_text(r, b.data, b.len, total, p);
+	buf_cleanup(&b);
+	return rc;
 }
 
 void

@@ -7,6 +7,8 @@
 #include <json-c/json.h>
 
 struct req;
+struct page;
+struct buf;
 
 /* How a column becomes a JSON member. */
 enum shape_kind {
@@ -41,6 +43,15 @@ json_object *shape_row(const PGresult *res, int row,
 /* Every row as an array (new reference). */
 json_object *shape_rows(const PGresult *res, const struct shape_col *cols,
 			int n);
+/* The same array as shape_rows, as JSON text appended to b. */
+void shape_rows_text(struct buf *b, const PGresult *res,
+		     const struct shape_col *cols, int n);
+/* Replies 200 {items, total, next} with every row of res shaped as
+ * shape_row would, written straight as JSON text (a page of targets is
+ * tens of kilobytes: no json-c object per field). */
+int shape_page_reply(struct req *r, const PGresult *res,
+		     const struct shape_col *cols, int n, long long total,
+		     const struct page *p);
 /* Sets ETag: "<version>" from column col of row. */
 void shape_etag(struct req *r, const PGresult *res, int row, int col);
 /* 0 when r has no If-Match or it names the version in column col (or

@@ -46,6 +46,10 @@ const struct db_stmt sql_target_count = {
 	"as_target_count",
 	"SELECT count(*) FROM assets.targets t " SQL_TARGET_FILTER, 8};
 
+/* The same without any filter, from the trigger-kept count (sql/013). */
+const struct db_stmt sql_target_count_all = {
+	"as_target_count_all", "SELECT n FROM assets.target_stats", 0};
+
 /* $1 name, $2 host, $3 os, $4 protocol, $5 port, $6 winrm_https,
  * $7 winrm_auth, $8 winrm_verify_tls, $9 ssh_user, $10 credential_id,
  * $11 tags (JSON), $12 description, $13 enabled, $14 by, $15 by name */

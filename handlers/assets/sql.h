@@ -111,6 +111,7 @@ extern const struct db_stmt sql_target_get;
 extern const struct db_stmt sql_target_lock;
 extern const struct db_stmt sql_target_list;
 extern const struct db_stmt sql_target_count;
+extern const struct db_stmt sql_target_count_all;
 extern const struct db_stmt sql_target_insert;
 extern const struct db_stmt sql_target_update;
 extern const struct db_stmt sql_target_delete;

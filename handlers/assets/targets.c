@@ -83,15 +83,23 @@ targets_list(struct req *r)
 					      p.lim,
 					      p.off};
 
+		size_t i;
+		int filtered = 0;
+
+		for (i = 0; i < 8; i++)
+			filtered |= params[i] != NULL;
 		res = db_query_or_problem(r, &sql_target_list, params);
 		if (res == NULL)
 			return r->status;
-		total = page_total_or_problem(r, &p, res, &sql_target_count,
-					      params);
+		/* Unfiltered: the trigger-kept count answers. */
+		total = page_total_or_problem(
+			r, &p, res,
+			filtered ? &sql_target_count : &sql_target_count_all,
+			params);
 	}
 	if (total < 0)
 		return r->status;
-	return page_reply(r, shape_rows(res, shape_target, -1), total, &p);
+	return shape_page_reply(r, res, shape_target, -1, total, &p);
 }
 
 int

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "apikeys.h"
+#include "authcache.h"
 #include "cli.h"
 #include "keys.h"
 #include "log.h"
@@ -65,6 +66,9 @@ static const struct route identity_routes[] = {
 static int
 identity_child_init(void)
 {
+	/* Logout, password and role changes, disabling: the host's cached
+	 * principals are dropped after each change this pool makes. */
+	authcache_set_writer();
 	if (keys_load() < 0)
 		return -1;
 	if (password_init() < 0) {

@@ -192,6 +192,11 @@ main(void)
 			   "action = 'target.import' AND actor_name = $1",
 			   op->username, NULL),
 	       "==", 5, "every imported target is audited");
+	r = tc_req("GET", "/api/v1/targets?limit=1", tok, NULL);
+	is(tc_str(r, "total"),
+	   tc_db_value("SELECT count(*)::text FROM assets.targets", NULL),
+	   "the unfiltered total (kept by triggers) counts the imports and "
+	   "none of the refused ones");
 	tc_done();
 	return done_testing();
 }
