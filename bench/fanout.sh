@@ -9,7 +9,11 @@
 #
 # Prints per run: the run's started_at..last target finished (PostgreSQL),
 # created_at..finished_at, and the client-observed time from POST
-# /api/v1/jobs/{id}/runs until the run is seen finished.
+# /api/v1/jobs/{id}/runs until the run is seen finished; and the CPU time
+# the run cost (a figure the load of other work on the machine does not
+# change much): the worker, the sshd servers (their sessions and the
+# commands they ran) and PostgreSQL; for the ssh clients, the clients
+# and the sshd servers.
 #
 # Usage (root): BUILD=<dir> bench/fanout.sh   (after make)
 # Knobs: OC_BENCH_FANOUT_TARGETS (50), OC_BENCH_FANOUT_SERVERS (10),
@@ -160,9 +164,9 @@ api_run() {
 	sql -F ' ' -c "SELECT round(extract(epoch FROM (SELECT max(finished_at) FROM automation.run_targets WHERE run_id = r.id) - r.started_at) * 1000), round(extract(epoch FROM r.finished_at - r.created_at) * 1000), $(((t1 - t0) / 1000000)), r.targets_succeeded, (SELECT count(*) FROM automation.run_steps WHERE run_id = r.id AND state = 'succeeded') FROM automation.runs r WHERE r.id = '$run'"
 }
 
-# TARGETS parallel OpenSSH clients: prints "ms succeeded".
+# TARGETS parallel OpenSSH clients: prints "ms succeeded client_cpu_ms".
 ssh_run() {
-	local t0 t1 t i ok=0 pids=() alg
+	local t0 t1 t i ok=0 pids=() alg self=$BASHPID
 	alg=$(hostkey_alg)
 	t0=$(date +%s%N)
 	for ((t = 0; t < TARGETS; t++)); do
@@ -179,7 +183,34 @@ ssh_run() {
 		wait "$t" && ok=$((ok + 1))
 	done
 	t1=$(date +%s%N)
-	echo "$(((t1 - t0) / 1000000)) $ok"
+	# The clients were this subshell's children.
+	echo "$(((t1 - t0) / 1000000)) $ok $(awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%d", ($14 + $15) * 1000 / hz }' "/proc/$self/stat")"
+}
+
+# CPU time in ms used by the processes given and their reaped children.
+cpu_ms() {
+	local p
+	for p in "$@"; do
+		cat "/proc/$p/stat" 2>/dev/null || true
+	done | awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, "");
+		t += $12 + $13 + $14 + $15 } END { printf "%d", t * 1000 / hz }'
+}
+# The processes cpu_ms counts for each part.
+sshd_pids() {
+	local d
+	for d in "${dirs[@]}"; do cat "$d/sshd.pid"; done
+}
+pg_pids() {
+	local pm
+	pm=$(head -1 "$tmp/var/pg/postmaster.pid")
+	echo "$pm"
+	pgrep -P "$pm" || true
+}
+# "worker sshd postgres" CPU ms so far (connections closed are counted
+# once their sshd processes were reaped: a short pause first).
+cpu_now() {
+	sleep 0.3
+	echo "$(cpu_ms "$(cat "$tmp/var/run/worker.pid")") $(cpu_ms $(sshd_pids)) $(cpu_ms $(pg_pids))"
 }
 
 median() {
@@ -195,24 +226,44 @@ cli1=()
 run5=()
 cli5=()
 sshm=()
+cpu1=()
+cpus=()
+cpu5=()
+# CPU ms of the part between two cpu_now samples: "worker sshd postgres".
+cpu_delta() {
+	local a=($1) b=($2)
+	echo "$((b[0] - a[0])) $((b[1] - a[1])) $((b[2] - a[2]))"
+}
 echo "bench: warm-up run (not timed)"
 api_run "$job1" >/dev/null
 api_run "$job5" >/dev/null
 for ((r = 1; r <= RUNS; r++)); do
+	c0=$(cpu_now)
 	read -r rms cms kms okt steps < <(api_run "$job1")
-	echo "bench:   1-step run $r: start..last result $rms ms, created..finished $cms ms, client $kms ms, $okt/$TARGETS targets, $steps steps"
+	c1=$(cpu_now)
+	read -r wc sc pc <<<"$(cpu_delta "$c0" "$c1")"
+	echo "bench:   1-step run $r: start..last result $rms ms, created..finished $cms ms, client $kms ms, $okt/$TARGETS targets, $steps steps; CPU ms: worker $wc, sshd $sc, postgres $pc"
 	[ "$okt" = "$TARGETS" ] || oc_die "only $okt of $TARGETS targets succeeded"
 	run1+=("$rms")
 	cre1+=("$cms")
 	cli1+=("$kms")
-	read -r ms okc < <(ssh_run)
-	echo "bench:   ssh    run $r: $ms ms, $okc/$TARGETS succeeded"
+	cpu1+=("$wc $sc $pc")
+	c0=$(cpu_now)
+	read -r ms okc ccpu < <(ssh_run)
+	c1=$(cpu_now)
+	read -r wc sc pc <<<"$(cpu_delta "$c0" "$c1")"
+	echo "bench:   ssh    run $r: $ms ms, $okc/$TARGETS succeeded; CPU ms: ssh clients $ccpu, sshd $sc"
 	sshm+=("$ms")
+	cpus+=("$ccpu $sc")
+	c0=$(cpu_now)
 	read -r rms cms kms okt steps < <(api_run "$job5")
-	echo "bench:   5-step run $r: start..last result $rms ms, created..finished $cms ms, client $kms ms, $okt/$TARGETS targets, $steps steps"
+	c1=$(cpu_now)
+	read -r wc sc pc <<<"$(cpu_delta "$c0" "$c1")"
+	echo "bench:   5-step run $r: start..last result $rms ms, created..finished $cms ms, client $kms ms, $okt/$TARGETS targets, $steps steps; CPU ms: worker $wc, sshd $sc, postgres $pc"
 	[ "$steps" = "$((TARGETS * 5))" ] || oc_die "only $steps of $((TARGETS * 5)) steps succeeded"
 	run5+=("$rms")
 	cli5+=("$kms")
+	cpu5+=("$wc $sc $pc")
 done
 # Where a step's time goes in the last 5-step run: the step itself
 # (started..finished) and the gap before the next step of the target.
@@ -227,5 +278,17 @@ printf '  %-44s %s\n' "$TARGETS parallel OpenSSH ssh clients:" "$(printf '%s\n' 
 printf '  %-44s %s\n' "5-step run, started..last target result:" "$(printf '%s\n' "${run5[@]}" | median)"
 printf '  %-44s %s\n' "5-step run, client POST..seen finished:" "$(printf '%s\n' "${cli5[@]}" | median)"
 echo "  5-step run, per step: median $(echo "$split" | cut -d' ' -f1) ms started..finished, median $(echo "$split" | cut -d' ' -f2) ms from one step's end to the next's start"
+# Median per column of "a b c" lines.
+cpu_median() {
+	local k
+	for k in 1 2 3; do
+		printf '%s\n' "$@" | awk -v k=$k '{ print $k }' | sort -n |
+			awk '{ v[NR] = $1 } END { printf "%s ", v[int((NR + 1) / 2)] }'
+	done
+}
+read -r w1 s1 p1 <<<"$(cpu_median "${cpu1[@]}")"
+read -r c2 s2 <<<"$(cpu_median "${cpus[@]}")"
+read -r w5 s5 p5 <<<"$(cpu_median "${cpu5[@]}")"
+echo "  CPU per run (median ms): 1-step: worker $w1, sshd $s1, postgres $p1; ssh: clients $c2, sshd $s2; 5-step: worker $w5, sshd $s5, postgres $p5"
 echo "  load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "  SSH logins seen by the servers (connection tests, warm-up, $RUNS x (1-step + ssh + 5-step) x $TARGETS): $sessions"

@@ -30,6 +30,9 @@ static int db_lost(struct db *db);
 static void db_result_clear(void *res);
 static void db_log_failure(const struct db_stmt *st, const PGresult *res,
 			   const char **sqlstate);
+static int db_pipeline(struct db *db, int n, const struct db_stmt *const *st,
+		       const char *const *const *params, PGresult **res,
+		       const char **sqlstate);
 static int db_problem(struct req *r, const struct db_stmt *st,
 		      const PGresult *res, const char *sqlstate);
 
@@ -245,6 +248,123 @@ lost:
 	if (sqlstate != NULL)
 		*sqlstate = "08000";
 	return NULL;
+}
+
+/* One pipeline on a connection in place: 0 with every result in res, or
+ * -1 with the connection dropped when it broke (*sqlstate untouched) or
+ * the failing statement's code. */
+static int
+db_pipeline(struct db *db, int n, const struct db_stmt *const *st,
+	    const char *const *const *params, PGresult **res,
+	    const char **sqlstate)
+{
+	PGresult *r, *fail = NULL;
+	const struct db_stmt *failed = NULL;
+	ExecStatusType s;
+	int i, ok;
+
+	memset(res, 0, (size_t)n * sizeof(*res));
+	ok = PQenterPipelineMode(db->conn) == 1;
+	for (i = 0; ok && i < n; i++)
+		ok = PQsendQueryPrepared(db->conn, st[i]->name,
+					 st[i]->nparams, params[i], NULL, NULL,
+					 0) == 1;
+	ok = ok && PQpipelineSync(db->conn) == 1;
+	/* Every statement's results, then the Sync's. */
+	for (i = 0; ok && i <= n; i++) {
+		r = PQgetResult(db->conn);
+		if (r == NULL) {
+			ok = 0;
+			break;
+		}
+		s = PQresultStatus(r);
+		if (i == n) {
+			ok = s == PGRES_PIPELINE_SYNC;
+			PQclear(r);
+			break;
+		}
+		if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK) {
+			res[i] = r;
+		} else if (s == PGRES_FATAL_ERROR && fail == NULL) {
+			fail = r;
+			failed = st[i];
+		} else {
+			PQclear(r);
+		}
+		/* The NULL that ends each statement's results. */
+		r = PQgetResult(db->conn);
+		if (r != NULL) {
+			PQclear(r);
+			ok = 0;
+		}
+	}
+	ok = ok && PQexitPipelineMode(db->conn) == 1 &&
+	     PQtransactionStatus(db->conn) == PQTRANS_IDLE;
+	if (!ok || fail != NULL) {
+		for (i = 0; i < n; i++) {
+			PQclear(res[i]);
+			res[i] = NULL;
+		}
+	}
+	if (!ok) {
+		PQclear(fail);
+		/* A pipeline left half read cannot be reused. */
+		if (db->conn != NULL) {
+			log_msg(LOG_WARN, NULL, "database pipeline broken");
+			PQfinish(db->conn);
+			db->conn = NULL;
+		}
+		db_lost(db);
+		return -1;
+	}
+	if (fail != NULL) {
+		db_log_failure(failed, fail, sqlstate);
+		PQclear(fail);
+		return -1;
+	}
+	return 0;
+}
+
+int
+db_exec_all(struct db *db, int n, const struct db_stmt *const *st,
+	    const char *const *const *params, PGresult **res,
+	    const char **sqlstate)
+{
+	int i, attempt, prepared;
+
+	memset(res, 0, (size_t)n * sizeof(*res));
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (db_ensure(db) < 0)
+			break;
+		if (PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
+			if (sqlstate != NULL)
+				*sqlstate = "25000";
+			return -1;
+		}
+		for (i = 0, prepared = 1; i < n && prepared; i++)
+			prepared = db_prepare(db, st[i]) == 0;
+		if (!prepared) {
+			if (db_lost(db) && attempt == 0)
+				continue;
+			if (db->conn == NULL)
+				break;
+			if (sqlstate != NULL)
+				*sqlstate = "XX000";
+			return -1;
+		}
+		if (sqlstate != NULL)
+			*sqlstate = NULL;
+		if (db_pipeline(db, n, st, params, res, sqlstate) == 0)
+			return 0;
+		if (db->conn != NULL)
+			return -1;
+		/* Lost with the statements in flight: whether they were
+		 * committed is unknown; the caller decides what to do. */
+		break;
+	}
+	if (sqlstate != NULL)
+		*sqlstate = "08000";
+	return -1;
 }
 
 int

@@ -36,6 +36,14 @@ unsigned long db_generation(const struct db *db);
  * NULL) gets the error code, "08000" when the connection was lost. */
 PGresult *db_exec(struct db *db, const struct db_stmt *st,
 		  const char *const *params, const char **sqlstate);
+/* Runs the n statements st[i] with params[i] in one transaction and one
+ * round trip (a pipeline ending in one Sync): all of them or none. Only
+ * outside a transaction. 0 with every statement's result in res[i] (the
+ * caller PQclears them), or -1 as db_exec fails (*sqlstate "08000" when
+ * the connection was lost: nothing, or all of it, may be committed). */
+int db_exec_all(struct db *db, int n, const struct db_stmt *const *st,
+		const char *const *const *params, PGresult **res,
+		const char **sqlstate);
 /* Runs fixed SQL without parameters (BEGIN, COMMIT, LISTEN x). 0 or -1. */
 int db_command(struct db *db, const char *sql);
 

@@ -10,6 +10,7 @@
 #include "db.h"
 #include "log.h"
 #include "run.h"
+#include "run_batch.h"
 #include "run_log.h"
 
 static const struct db_stmt run_log_append = {
@@ -27,9 +28,10 @@ static pthread_t run_log_flusher;
 static volatile int run_log_flusher_run;
 
 static void run_log_send(struct run_log *l, struct db *db, int tries);
+static void run_log_queue(struct run_log *l, struct run_batch *b);
 static void run_log_write_locked(struct run_log *l, int stream,
 				 const char *data, size_t n);
-static void run_log_flush_locked(struct run_log *l);
+static void run_log_flush_locked(struct run_log *l, struct run_batch *b);
 static void *run_log_flusher_main(void *arg);
 static size_t run_log_utf8_len(const unsigned char *s, size_t n);
 
@@ -145,11 +147,30 @@ run_log_send(struct run_log *l, struct db *db, int max_tries)
 	l->stream = 0;
 }
 
+/* Queues the chunk on b instead of sending it; l->mu held. */
+static void
+run_log_queue(struct run_log *l, struct run_batch *b)
+{
+	struct buf clean;
+
+	if (l->chunk.len == 0)
+		return;
+	buf_init(&clean, l->chunk.len + 16);
+	run_log_text(l->chunk.data, l->chunk.len, &clean);
+	run_batch_add(b, &run_log_append,
+		      DB_PARAMS(l->run_id, l->target_id, l->step_id,
+				run_log_streams[l->stream],
+				clean.data ? clean.data : ""));
+	buf_cleanup(&clean);
+	buf_reset(&l->chunk);
+	l->stream = 0;
+}
+
 void
 run_log_step(struct run_log *l, const char *step_id)
 {
 	pthread_mutex_lock(&l->mu);
-	run_log_flush_locked(l);
+	run_log_flush_locked(l, NULL);
 	snprintf(l->step_id, sizeof(l->step_id), "%s", step_id);
 	pthread_mutex_unlock(&l->mu);
 }
@@ -209,20 +230,20 @@ run_log_system(struct run_log *l, const char *fmt, ...)
 	line[n] = '\0';
 	pthread_mutex_lock(&l->mu);
 	run_log_write_locked(l, 3, line, (size_t)n);
-	run_log_flush_locked(l);
 	pthread_mutex_unlock(&l->mu);
 }
 
 void
-run_log_flush(struct run_log *l)
+run_log_flush(struct run_log *l, struct run_batch *b)
 {
 	pthread_mutex_lock(&l->mu);
-	run_log_flush_locked(l);
+	run_log_flush_locked(l, b);
 	pthread_mutex_unlock(&l->mu);
 }
 
+/* Sends (b NULL) or queues on b everything held. */
 static void
-run_log_flush_locked(struct run_log *l)
+run_log_flush_locked(struct run_log *l, struct run_batch *b)
 {
 	struct buf rest;
 	int i;
@@ -232,14 +253,21 @@ run_log_flush_locked(struct run_log *l)
 		mask_stream_flush(&l->ms[i], &rest);
 		mask_stream_init(&l->ms[i], l->ms[i].set);
 		if (rest.len > 0) {
-			if (l->stream != i + 1 && l->chunk.len > 0)
-				run_log_send(l, l->db, 30);
+			if (l->stream != i + 1 && l->chunk.len > 0) {
+				if (b != NULL)
+					run_log_queue(l, b);
+				else
+					run_log_send(l, l->db, 30);
+			}
 			l->stream = i + 1;
 			buf_append(&l->chunk, rest.data, rest.len);
 		}
 		buf_cleanup(&rest);
 	}
-	run_log_send(l, l->db, 30);
+	if (b != NULL)
+		run_log_queue(l, b);
+	else
+		run_log_send(l, l->db, 30);
 }
 
 void

@@ -11,6 +11,7 @@
 #include "mask.h"
 
 struct db;
+struct run_batch;
 
 #define RUN_LOG_CHUNK 16384
 #define RUN_LOG_DELAY_MS 100
@@ -34,11 +35,13 @@ void run_log_init(struct run_log *l, struct db *db, const char *run_id,
 void run_log_step(struct run_log *l, const char *step_id);
 /* Output of a stream (1 stdout, 2 stderr, 3 system). */
 void run_log_write(struct run_log *l, int stream, const char *data, size_t n);
-/* A system line (a newline is added). */
+/* A system line (a newline is added), held like other output until the
+ * next flush or for RUN_LOG_DELAY_MS at most. */
 void run_log_system(struct run_log *l, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Writes everything held (end of a step). */
-void run_log_flush(struct run_log *l);
+/* Writes everything held (end of a step): sent at once when b is NULL,
+ * else queued on b to go with the target's next statement. */
+void run_log_flush(struct run_log *l, struct run_batch *b);
 void run_log_cleanup(struct run_log *l);
 /* The flusher: a thread with its own connection that sends chunks older
  * than RUN_LOG_DELAY_MS while a step is quiet. */

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "mask.h"
 #include "run.h"
+#include "run_batch.h"
 #include "run_graph.h"
 #include "run_log.h"
 #include "ssh.h"
@@ -85,6 +86,7 @@ struct run_exec {
 	struct step_io io;
 	struct mask_set mask;
 	struct run_log log;
+	struct run_batch batch;	 /* the last step's end, sent with the next */
 	json_object *credential; /* opened secret, owned */
 	PGresult *row;		 /* the target's row, owned */
 	char port[16];
@@ -136,33 +138,13 @@ run_target_field(json_object *o, const char *key)
 	return json_object_get_string(v);
 }
 
-/* Runs a statement, retrying while the database is away (a restart): the
- * lease keeps the run ours meanwhile. 0 or -1 (gave up). */
+/* Runs a statement, after what is queued and in the same transaction,
+ * retrying while the database is away. 0 or -1 (gave up). */
 static int
 run_target_retry(struct run_exec *x, const struct db_stmt *st,
 		 const char *const *params, PGresult **out)
 {
-	const char *code;
-	PGresult *res;
-	int tries;
-
-	for (tries = 0; tries < 60; tries++) {
-		res = db_exec(x->db, st, params, &code);
-		if (res != NULL) {
-			if (out != NULL)
-				*out = res;
-			else
-				PQclear(res);
-			return 0;
-		}
-		if (code == NULL || strcmp(code, "08000") != 0 ||
-		    x->run->lease_lost)
-			break;
-		sleep(1);
-	}
-	log_msg(LOG_ERROR, NULL, "run %s: statement %s failed", x->run->id,
-		st->name);
-	return -1;
+	return run_batch_send(&x->batch, st, params, out);
 }
 
 /* Sleeps ms unless the run stops first. 0 slept, -1 stopped. */
@@ -196,8 +178,8 @@ run_target_open(struct run_exec *x)
 		t->os = "linux";
 		return 0;
 	}
-	if (run_target_retry(x, &run_target_load, DB_PARAMS(x->rt->target_id),
-			     &x->row) < 0) {
+	if (run_batch_read(&x->batch, &run_target_load,
+			   DB_PARAMS(x->rt->target_id), &x->row) < 0) {
 		snprintf(x->error, sizeof(x->error),
 			 "the target could not be loaded");
 		return -1;
@@ -429,8 +411,8 @@ run_target_file(void *arg, const char *name, struct step_file *f)
 	const char *hex;
 	size_t i, n;
 
-	if (run_target_retry(x, &run_target_file_load,
-			     DB_PARAMS(x->run->job_id, name), &res) < 0)
+	if (run_batch_read(&x->batch, &run_target_file_load,
+			   DB_PARAMS(x->run->job_id, name), &res) < 0)
 		return -1;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
@@ -561,7 +543,7 @@ run_target_attempt(struct run_exec *x, json_object *step, int idx, int attempt)
 	if (c.error[0] != '\0')
 		run_log_system(&x->log, "step %s %s: %s", sid,
 			       step_outcome_name(o), c.error);
-	run_log_flush(&x->log);
+	run_log_flush(&x->log, &x->batch);
 
 	/* What {{ steps.ID.* }} sees: the raw output. */
 	if (idx < RUN_GRAPH_MAX) {
@@ -603,13 +585,13 @@ run_target_attempt(struct run_exec *x, json_object *step, int idx, int attempt)
 	if (c.outputs != NULL)
 		outputs = json_object_to_json_string_ext(
 		    c.outputs, JSON_C_TO_STRING_PLAIN);
-	run_target_retry(x, &run_target_step_end,
-			 DB_PARAMS(rowid, step_outcome_name(o),
-				   c.exit_code >= 0 ? code : NULL,
-				   c.exit_signal, out.data ? out.data : "",
-				   err.data ? err.data : "", ot, et, outputs,
-				   emsg.len ? emsg.data : NULL),
-			 NULL);
+	/* Sent with the next statement of the target. */
+	run_batch_add(&x->batch, &run_target_step_end,
+		      DB_PARAMS(rowid, step_outcome_name(o),
+				c.exit_code >= 0 ? code : NULL, c.exit_signal,
+				out.data ? out.data : "",
+				err.data ? err.data : "", ot, et, outputs,
+				emsg.len ? emsg.data : NULL));
 	if (o == STEP_SUCCEEDED && c.file.data != NULL)
 		run_target_keep_file(x, rowid, &c);
 	buf_cleanup(&out);
@@ -646,6 +628,9 @@ run_target_step(struct run_exec *x, int idx)
 			       "of %d)",
 			       run_target_field(step, "id"), backoff,
 			       attempt + 1, retries + 1);
+		/* The attempt's end is shown before the wait. */
+		run_log_flush(&x->log, &x->batch);
+		run_batch_send(&x->batch, NULL, NULL, NULL);
 		if (run_target_wait(x->run, (long long)backoff * 1000) < 0)
 			return o;
 		backoff = backoff > 1800 ? 3600 : backoff * 2;
@@ -679,6 +664,7 @@ run_target_exec(struct db *db, struct run_target *rt)
 	}
 	/* The target turns running with its first step (one statement). */
 	run_log_init(&x->log, db, r->id, rt->id, &x->mask);
+	run_batch_init(&x->batch, db, r->id, &r->lease_lost);
 
 	if (r->cancel) {
 		stopped = 1;
@@ -724,12 +710,17 @@ run_target_exec(struct db *db, struct run_target *rt)
 	}
 	if (x->error[0] != '\0')
 		run_log_system(&x->log, "%s", x->error);
-	run_log_flush(&x->log);
+	/* The last step's end, the log and the target's outcome: one
+	 * transaction. */
+	run_log_flush(&x->log, &x->batch);
 	if (!r->lease_lost)
 		run_target_retry(x, &run_target_state,
 				 DB_PARAMS(rt->id, run_state_name(rt->outcome),
 					   rt->error[0] ? rt->error : NULL),
 				 NULL);
+	else
+		run_batch_send(&x->batch, NULL, NULL, NULL);
+	run_batch_cleanup(&x->batch);
 	run_log_cleanup(&x->log);
 	mask_set_cleanup(&x->mask);
 	for (s = 0; s < RUN_GRAPH_MAX; s++) {

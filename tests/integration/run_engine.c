@@ -3,8 +3,9 @@
  * success/failure/always edges, retries, step and run timeouts, cancel
  * within 2 s, allow_overlap false, target selection (targets, static and
  * dynamic groups, tags, disabled targets left out) with targets run in
- * parallel, runs of a dead worker failed or requeued, and a second worker
- * on the same queue never running a run twice. */
+ * parallel and their step writes batched in order, runs of a dead worker
+ * failed or requeued, and a second worker on the same queue never running
+ * a run twice. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -352,6 +353,41 @@ main(void)
 	is(run_wait(run, 30), "succeeded", "five one-second targets");
 	el = now_s() - t0;
 	ok(el < 3.5, "ran in parallel (%.2f s, serially 5 s)", el);
+
+	/* Several steps on several targets: a step's end is written with
+	 * the next step's start (and the last with the target's outcome),
+	 * and the writes of targets go in shared transactions; every row is
+	 * there and each target's events keep their order. */
+	job = job_new(tc_printf(
+	    "{\"max_parallel\": 6, \"targets\": {\"tags\": [\"%s\"], "
+	    "\"targets\": [\"%s\", \"%s\", \"%s\", \"%s\"]}, \"steps\": "
+	    "[{\"id\": \"a\", \"type\": \"local.sleep\", \"inputs\": "
+	    "{\"seconds\": 0}, \"on_success\": [\"b\"]}, {\"id\": \"b\", "
+	    "\"type\": \"local.noop\", \"on_success\": [\"c\"]}, {\"id\": "
+	    "\"c\", \"type\": \"local.sleep\", \"inputs\": {\"seconds\": "
+	    "0}}]}",
+	    tag, t[0], t[2], t[3], t[4]));
+	run = run_new(job, NULL);
+	is(run_wait(run, 30), "succeeded", "three steps on five targets");
+	is(tc_db_value("SELECT count(*) || ' ' || count(finished_at) || ' ' "
+		       "|| count(*) FILTER (WHERE state = 'succeeded') FROM "
+		       "automation.run_steps WHERE run_id = $1",
+		       run, NULL),
+	   "15 15 15", "every step row written and finished");
+	is(tc_db_value(
+	       "SELECT count(DISTINCT seq) || ' ' || count(*) || ' ' || "
+	       "min(seq) FROM (SELECT string_agg(x, ' ' ORDER BY id) AS seq "
+	       "FROM (SELECT id, coalesce(data->>'run_target_id', "
+	       "data->>'id') AS rt, CASE type WHEN 'run.step' THEN "
+	       "(data->>'step_id') || ':' || (data->>'state') ELSE 'target:' "
+	       "|| (data->>'state') END AS x FROM core.events WHERE run_id = "
+	       "$1 AND (type = 'run.step' OR (type = 'run.target' AND "
+	       "data->>'state' NOT IN ('queued', 'running')))) e GROUP BY "
+	       "rt) s",
+	       run, NULL),
+	   "1 5 a:running a:succeeded b:running b:succeeded c:running "
+	   "c:succeeded target:succeeded",
+	   "each target's events in order");
 
 	/* A run whose worker died: failed after its lease, or requeued and
 	 * finished while attempts remain. */
