@@ -111,4 +111,4 @@ printf 'latency commit -> first step, local.sleep 0 (threads, %d runs): p50 %s m
 printf 'queue CPU: database %.2f s, worker %.2f s (%.0f us per run)\n' \
 	"$(echo "($db1 - $db0) / $hz" | bc -l)" "$(echo "($w1 - $w0) / $hz" | bc -l)" \
 	"$(echo "($db1 - $db0 + $w1 - $w0) * 1000000 / $hz / $RUNS" | bc -l)"
-printf 'worker threads: %s; synchronous_commit off: %s; load average: %s\n' "${OPSCONDUCTOR_WORKER_THREADS:-default (8)}" "${OC_BENCH_ASYNC_COMMIT:-0}" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf 'worker threads: %s; synchronous_commit off: %s; load average: %s\n' "${OPSCONDUCTOR_WORKER_THREADS:-default (32)}" "${OC_BENCH_ASYNC_COMMIT:-0}" "$(cut -d' ' -f1-3 /proc/loadavg)"

@@ -120,7 +120,7 @@ cfg_load(const char *component)
 		      &cfg.login_lock_s);
 	rc |= cfg_int("OPSCONDUCTOR_LOGIN_ADDRESS_LIMIT", 50, 1, 1000000,
 		      &cfg.login_addr_limit);
-	rc |= cfg_int("OPSCONDUCTOR_WORKER_THREADS", 8, 1, 512,
+	rc |= cfg_int("OPSCONDUCTOR_WORKER_THREADS", 32, 1, 512,
 		      &cfg.worker_threads);
 	rc |= cfg_int("OPSCONDUCTOR_LEASE_SECONDS", 30, 5, 3600, &cfg.lease_s);
 	rc |= cfg_int("OPSCONDUCTOR_POLL_SECONDS", 5, 1, 3600, &cfg.poll_s);

@@ -32,7 +32,7 @@ struct cfg {
 				   * failures from one address before it
 				   * is blocked for login_lock_s */
 	/* worker */
-	int worker_threads;       /* OPSCONDUCTOR_WORKER_THREADS (8) */
+	int worker_threads;       /* OPSCONDUCTOR_WORKER_THREADS (32) */
 	int lease_s;              /* OPSCONDUCTOR_LEASE_SECONDS (30) */
 	int poll_s;               /* OPSCONDUCTOR_POLL_SECONDS (5): fallback
 				   * when a NOTIFY is missed */
