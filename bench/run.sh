@@ -11,7 +11,10 @@
 #        OC_BENCH_THREADS (2), OC_BENCH_LOGIN_CONNECTIONS (4),
 #        OC_BENCH_POOL_WORKERS (the stack's default),
 #        OC_BENCH_WORKER_THREADS (the worker's executor threads; the
-#        stack's default), and those of bench/conntest.sh and scan.sh.
+#        stack's default), OC_BENCH_READ_CACHE_KIB (the pools' read
+#        cache; 0 measures every read without it), OC_BENCH_READS_ONLY
+#        (1: stop after the reads and memory), and those of
+#        bench/conntest.sh and scan.sh.
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 . "$BENCH_DIR/../scripts/lib.sh"
@@ -168,6 +171,8 @@ for pidf in "$tmp"/var/run/*.pid; do
 			"$(awk -v k="$rss" 'BEGIN { print k / 1024 }')"
 	done
 done
+
+[ "${OC_BENCH_READS_ONLY:-0}" != 1 ] || exit 0
 
 # Connection tests: the worker against parallel OpenSSH clients.
 echo

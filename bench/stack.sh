@@ -3,7 +3,8 @@
 # it to go away.
 #
 # It clears OPSCONDUCTOR_* from the environment, then applies the knobs
-# OC_BENCH_POOL_WORKERS and OC_BENCH_WORKER_THREADS; makes $tmp
+# OC_BENCH_POOL_WORKERS, OC_BENCH_READ_CACHE_KIB and
+# OC_BENCH_WORKER_THREADS; makes $tmp
 # (/tmp/oc-bench-NAME.XXXXXX); picks free loopback ports ($https_port,
 # $http_port; $url); lifts the rate limits (they would be what is
 # measured); generates the admin password (OPSCONDUCTOR_ADMIN_PASSWORD);
@@ -37,6 +38,9 @@ bench_stack() {
 	done < <(compgen -e)
 	if [ -n "${OC_BENCH_POOL_WORKERS:-}" ]; then
 		export OPSCONDUCTOR_POOL_WORKERS=$OC_BENCH_POOL_WORKERS
+	fi
+	if [ -n "${OC_BENCH_READ_CACHE_KIB:-}" ]; then
+		export OPSCONDUCTOR_READ_CACHE_KIB=$OC_BENCH_READ_CACHE_KIB
 	fi
 	if [ -n "${OC_BENCH_WORKER_THREADS:-}" ]; then
 		export OPSCONDUCTOR_WORKER_THREADS=$OC_BENCH_WORKER_THREADS

@@ -1,20 +1,11 @@
 /* The signed-in principals a pool process has looked up recently, dropped
- * on NOTIFY oc_principals, on the host's epoch file, on reconnect and on
- * age. */
-#include <fcntl.h>
+ * when fcgi/inval.c says principals changed, and on age. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <libpq-fe.h>
 
 #include "authcache.h"
-#include "cfg.h"
-#include "db.h"
-#include "log.h"
+#include "inval.h"
 
 #define AUTHCACHE_SLOTS 1024 /* direct-mapped by session id */
 
@@ -28,11 +19,7 @@ struct authcache_entry {
 };
 
 static struct authcache_entry *authcache_tab;
-static struct db *authcache_db;
-static unsigned long authcache_db_gen; /* connection that LISTENs */
-static uint64_t *authcache_epoch;      /* shared by the host's pools */
-static uint64_t authcache_seen;        /* epoch the entries belong to */
-static int authcache_writer;           /* authcache_set_writer() */
+static uint64_t authcache_gen; /* INVAL_PRINCIPALS of the entries */
 
 static time_t
 authcache_mono(void)
@@ -59,73 +46,24 @@ authcache_flush(void)
 	memset(authcache_tab, 0, AUTHCACHE_SLOTS * sizeof(*authcache_tab));
 }
 
-int
-authcache_enable(struct db *db)
+void
+authcache_enable(void)
 {
 	static struct authcache_entry tab[AUTHCACHE_SLOTS];
-	char path[4096];
-	void *p;
-	int fd;
 
-	snprintf(path, sizeof(path), "%s/run/principals.epoch", cfg.var_dir);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0 || ftruncate(fd, sizeof(uint64_t)) < 0) {
-		log_msg(LOG_WARN, NULL,
-			"no principal cache: cannot use %s", path);
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	p = mmap(NULL, sizeof(uint64_t), PROT_READ | PROT_WRITE, MAP_SHARED,
-		 fd, 0);
-	close(fd);
-	if (p == MAP_FAILED) {
-		log_msg(LOG_WARN, NULL, "no principal cache: cannot map %s",
-			path);
-		return -1;
-	}
-	authcache_epoch = p;
 	authcache_tab = tab;
-	authcache_db = db;
-	authcache_db_gen = 0;
-	authcache_seen = __atomic_load_n(authcache_epoch, __ATOMIC_ACQUIRE);
-	return 0;
 }
 
-/* Brings the entries up to date with every invalidation that has
- * reached this process. 0, or -1 when they cannot be trusted now. */
+/* 0 when the entries are up to date with every invalidation that has
+ * reached this process, -1 when they cannot be trusted now. */
 static int
 authcache_sync(void)
 {
-	uint64_t epoch = __atomic_load_n(authcache_epoch, __ATOMIC_ACQUIRE);
-	PGconn *conn = db_conn(authcache_db);
-	PGnotify *n;
-	int heard = 0;
+	int moved = inval_moved(INVAL_PRINCIPALS, &authcache_gen);
 
-	if (epoch != authcache_seen) {
+	if (moved > 0)
 		authcache_flush();
-		authcache_seen = epoch;
-	}
-	if (conn == NULL || PQstatus(conn) != CONNECTION_OK)
-		return -1;
-	if (db_generation(authcache_db) != authcache_db_gen) {
-		/* A new connection: whatever was announced before it
-		 * LISTENed is unknown. */
-		authcache_flush();
-		if (db_command(authcache_db, "LISTEN oc_principals") < 0)
-			return -1;
-		authcache_db_gen = db_generation(authcache_db);
-		return 0;
-	}
-	if (!PQconsumeInput(conn))
-		return -1;
-	while ((n = PQnotifies(conn)) != NULL) {
-		heard = 1;
-		PQfreemem(n);
-	}
-	if (heard)
-		authcache_flush();
-	return 0;
+	return moved < 0 ? -1 : 0;
 }
 
 int
@@ -155,12 +93,12 @@ authcache_put(const char *sid, const char *sub, const char *username,
 {
 	struct authcache_entry *e;
 
-	/* Only what was confirmed after the last sync may be kept: sync
-	 * first so that a notification already queued drops nothing
-	 * newer than itself. */
-	if (authcache_tab == NULL || authcache_db_gen == 0 ||
-	    authcache_db_gen != db_generation(authcache_db) ||
-	    strlen(sid) >= sizeof(e->sid) || strlen(sub) >= sizeof(e->sub) ||
+	/* Only what was read while the notifications were followed may
+	 * be kept. It joins the generation the request started under, so
+	 * a notification that arrives later drops it as well. */
+	if (authcache_tab == NULL || !inval_following() ||
+	    authcache_sync() < 0 || strlen(sid) >= sizeof(e->sid) ||
+	    strlen(sub) >= sizeof(e->sub) ||
 	    strlen(username) >= sizeof(e->username))
 		return;
 	e = authcache_slot(sid);
@@ -170,17 +108,4 @@ authcache_put(const char *sid, const char *sub, const char *username,
 	e->role = role;
 	e->expires = expires;
 	e->until = authcache_mono() + AUTHCACHE_TTL_S;
-}
-
-void
-authcache_set_writer(void)
-{
-	authcache_writer = 1;
-}
-
-void
-authcache_changed(void)
-{
-	if (authcache_writer && authcache_epoch != NULL)
-		__atomic_add_fetch(authcache_epoch, 1, __ATOMIC_RELEASE);
 }

@@ -102,6 +102,8 @@ cfg_load(const char *component)
 	rc |= cfg_int("OPSCONDUCTOR_BODY_MAX", 65536, 1024, 64 << 20,
 		      &body_max);
 	cfg.body_max = (size_t)body_max;
+	rc |= cfg_int("OPSCONDUCTOR_READ_CACHE_KIB", 1024, 0, 65536,
+		      &cfg.read_cache_kib);
 	rc |= cfg_int("OPSCONDUCTOR_HEARTBEAT_SECONDS", 5, 1, 3600,
 		      &cfg.heartbeat_s);
 	rc |= cfg_int("OPSCONDUCTOR_ACCESS_TTL", 900, 30, 86400,

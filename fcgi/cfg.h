@@ -18,6 +18,9 @@ struct cfg {
 	int log_level;            /* OPSCONDUCTOR_LOG_LEVEL debug|info|warn|
 				   * error */
 	int heartbeat_s;          /* OPSCONDUCTOR_HEARTBEAT_SECONDS (5) */
+	int read_cache_kib;       /* OPSCONDUCTOR_READ_CACHE_KIB (1024): a
+				   * pool process's cache of GET answers;
+				   * 0 turns it off */
 	const char *required;     /* OPSCONDUCTOR_REQUIRED_COMPONENTS,
 				   * comma list (default "identity") */
 	/* identity */

@@ -18,15 +18,16 @@
 
 #include "arena.h"
 #include "auth.h"
-#include "authcache.h"
 #include "cfg.h"
 #include "crypto.h"
 #include "db.h"
 #include "enc.h"
 #include "http.h"
+#include "inval.h"
 #include "log.h"
 #include "metrics.h"
 #include "problem.h"
+#include "rcache.h"
 #include "req.h"
 #include "route.h"
 #include "valid.h"
@@ -178,6 +179,8 @@ http_handle(struct req *r, const struct http_ctx *ctx, FCGX_Request *fr,
 		return r->status;
 	if (valid_query_or_problem(r, rt->query) < 0)
 		return r->status;
+	if ((rt->flags & ROUTE_CACHED) && rcache_get(r))
+		return r->status;
 	if (rt->flags & ROUTE_RAW_BODY)
 		goto handler;
 	if (r->raw_len > 0 && rt->body == NULL)
@@ -211,6 +214,8 @@ handler:
 						: PROBLEM_INTERNAL,
 			       NULL);
 	r->status = status;
+	if (rt->flags & ROUTE_CACHED)
+		rcache_put(r);
 	return status;
 }
 
@@ -334,6 +339,9 @@ http_process(const struct http_ctx *ctx, FCGX_Request *fr)
 		r.req_id = arena_strdup(r.arena, idbuf);
 	}
 
+	/* Before anything is read: what the caches may use during this
+	 * request. */
+	inval_sync();
 	http_handle(&r, ctx, fr, &route_idx);
 	if (r.problem == NULL && r.status == 200 && r.takeover != NULL &&
 	    ctx->takeover != NULL)
@@ -343,10 +351,10 @@ http_process(const struct http_ctx *ctx, FCGX_Request *fr)
 			r.method ? r.method : "-",
 			r.route ? r.route->pattern : "-");
 	/* Committed by now: once the client hears of a change, no process
-	 * may answer from a principal the change made wrong. */
+	 * of the host may answer from a cache the change made wrong. */
 	if (r.status < 400 && r.method != NULL &&
 	    strcmp(r.method, "GET") != 0 && strcmp(r.method, "HEAD") != 0)
-		authcache_changed();
+		inval_changed();
 	if (!taken)
 		http_respond(&r, fr);
 	http_access_log(&r, http_now_ms() - t0);

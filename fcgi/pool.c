@@ -12,6 +12,7 @@
 #include "arena.h"
 #include "auth.h"
 #include "authcache.h"
+#include "inval.h"
 #include "cfg.h"
 #include "component.h"
 #include "db.h"
@@ -95,7 +96,8 @@ pool_child_main(void)
 	ctx.arena = arena_new(16384);
 	ctx.db = db_new(pool_def->db_role);
 	db_ensure(ctx.db);
-	authcache_enable(ctx.db);
+	if (inval_enable(ctx.db) == 0)
+		authcache_enable();
 	http_serve(&ctx, pool_fd);
 	_exit(0);
 }

@@ -19,6 +19,11 @@ typedef int (*handler_fn)(struct req *r);
 #define ROUTE_BODY_LARGE 0x10   /* a body up to ROUTE_LARGE_BODY_MAX
 				 * instead of cfg.body_max (uploads) */
 #define ROUTE_LARGE_BODY_MAX (16u << 20)
+#define ROUTE_CACHED 0x20     /* GET answers may come from the pool's
+				 * read cache (fcgi/rcache.c): only for
+				 * answers that depend on nothing but the
+				 * caller's role, the path, the query and
+				 * the data of the pool's inval channel */
 #define ROUTE_RAW_BODY 0x8      /* the handler reads r->raw_body itself
 				 * (CSV import): no JSON parsing or
 				 * content-type check by the runtime */

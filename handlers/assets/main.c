@@ -7,8 +7,10 @@
 #include "discovery.h"
 #include "groups.h"
 #include "import.h"
+#include "inval.h"
 #include "log.h"
 #include "pool.h"
+#include "rcache.h"
 #include "route.h"
 #include "scanimport.h"
 #include "seal.h"
@@ -21,7 +23,7 @@ static int assets_child_init(void);
 /* Literal paths come before the {id} patterns they would also match. */
 static const struct route assets_routes[] = {
     {"GET", "/api/v1/targets", targets_list, ROLE_VIEWER, NULL,
-     targets_list_query, 0},
+     targets_list_query, ROUTE_CACHED},
     {"POST", "/api/v1/targets", targets_create, ROLE_OPERATOR,
      target_create_fields, NULL, 0},
     {"POST", "/api/v1/targets/import", import_targets, ROLE_OPERATOR, NULL,
@@ -30,7 +32,8 @@ static const struct route assets_routes[] = {
      tests_route_many_fields, NULL, 0},
     {"GET", "/api/v1/targets/tests/{task_id}", tests_route_get, ROLE_VIEWER,
      NULL, NULL, 0},
-    {"GET", "/api/v1/targets/{id}", targets_get, ROLE_VIEWER, NULL, NULL, 0},
+    {"GET", "/api/v1/targets/{id}", targets_get, ROLE_VIEWER, NULL, NULL,
+     ROUTE_CACHED},
     {"PATCH", "/api/v1/targets/{id}", targets_patch, ROLE_OPERATOR,
      target_patch_fields, NULL, 0},
     {"DELETE", "/api/v1/targets/{id}", targets_delete, ROLE_OPERATOR, NULL,
@@ -88,10 +91,14 @@ static const struct route assets_routes[] = {
 };
 
 /* After fork: the public keys secrets are sealed with (the web tier never
- * holds a private key). */
+ * holds a private key), and the read cache of targets. */
 static int
 assets_child_init(void)
 {
+	/* Target GETs are cached until the assets data changes; every
+	 * change this pool makes drops the host's cached answers. */
+	inval_set_writer(INVAL_BIT(INVAL_ASSETS));
+	rcache_enable(INVAL_ASSETS);
 	if (seal_load_public(cfg.secrets_dir) < 0) {
 		log_msg(LOG_ERROR, NULL,
 			"no public key v<N>.pub in %s: credentials cannot be "

@@ -4,14 +4,15 @@
 #include <string.h>
 
 #include "apikeys.h"
-#include "authcache.h"
 #include "cli.h"
+#include "inval.h"
 #include "keys.h"
 #include "log.h"
 #include "login.h"
 #include "me.h"
 #include "password.h"
 #include "pool.h"
+#include "rcache.h"
 #include "route.h"
 #include "sessions.h"
 #include "totp_routes.h"
@@ -40,10 +41,12 @@ static const struct route identity_routes[] = {
     {"DELETE", "/api/v1/me/totp", totp_routes_disable, ROLE_VIEWER,
      totp_routes_disable_fields, NULL, ROUTE_NO_API_KEY},
 
-    {"GET", "/api/v1/users", users_list, ROLE_ADMIN, NULL, users_list_query, 0},
+    {"GET", "/api/v1/users", users_list, ROLE_ADMIN, NULL, users_list_query,
+     ROUTE_CACHED},
     {"POST", "/api/v1/users", users_create, ROLE_ADMIN, users_create_fields,
      NULL, 0},
-    {"GET", "/api/v1/users/{id}", users_get, ROLE_ADMIN, NULL, NULL, 0},
+    {"GET", "/api/v1/users/{id}", users_get, ROLE_ADMIN, NULL, NULL,
+     ROUTE_CACHED},
     {"PATCH", "/api/v1/users/{id}", users_patch, ROLE_ADMIN, users_patch_fields,
      NULL, 0},
     {"DELETE", "/api/v1/users/{id}", users_delete, ROLE_ADMIN, NULL, NULL, 0},
@@ -67,8 +70,11 @@ static int
 identity_child_init(void)
 {
 	/* Logout, password and role changes, disabling: the host's cached
-	 * principals are dropped after each change this pool makes. */
-	authcache_set_writer();
+	 * principals and users are dropped after each change this pool
+	 * makes; the users' GETs are cached until the users change. */
+	inval_set_writer(INVAL_BIT(INVAL_PRINCIPALS) |
+			 INVAL_BIT(INVAL_IDENTITY));
+	rcache_enable(INVAL_IDENTITY);
 	if (keys_load() < 0)
 		return -1;
 	if (password_init() < 0) {
