@@ -4,11 +4,13 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,6 +37,9 @@
 /* Connections one child keeps open at most; beyond, it stops accepting
  * and the other children take new ones. */
 #define HTTP_CONNS 128
+/* Bodies above this go out in records of their own (http_put_large);
+ * libfcgi's stream buffer holds 8 KiB. */
+#define HTTP_LARGE_BODY 8192
 
 static volatile sig_atomic_t http_stop;
 
@@ -219,6 +224,60 @@ handler:
 	return status;
 }
 
+/* Writes len bytes of body as STDOUT records of up to 64 KiB straight to
+ * the connection, after what the stream holds: libfcgi's stream would
+ * cut it into a record and a write per 8 KiB, and nginx would read as
+ * many. A failed write ends the connection (FCGX_Finish_r closes it). */
+static void
+http_put_large(FCGX_Request *fr, const char *body, size_t len)
+{
+	unsigned char hdr[8];
+	struct iovec iov[2];
+	size_t n, off;
+	ssize_t w;
+
+	if (FCGX_FFlush(fr->out) < 0)
+		return;
+	while (len > 0) {
+		n = len > 65535 ? 65535 : len;
+		hdr[0] = 1; /* FCGI_VERSION_1 */
+		hdr[1] = 6; /* FCGI_STDOUT */
+		hdr[2] = (unsigned char)(fr->requestId >> 8);
+		hdr[3] = (unsigned char)fr->requestId;
+		hdr[4] = (unsigned char)(n >> 8);
+		hdr[5] = (unsigned char)n;
+		hdr[6] = 0; /* no padding */
+		hdr[7] = 0;
+		iov[0].iov_base = hdr;
+		iov[0].iov_len = sizeof(hdr);
+		iov[1].iov_base = (void *)(uintptr_t)body;
+		iov[1].iov_len = n;
+		for (off = 0; off < sizeof(hdr) + n; off += (size_t)w) {
+			w = off < sizeof(hdr)
+				    ? writev(fr->ipcFd, iov, 2)
+				    : write(fr->ipcFd,
+					    body + (off - sizeof(hdr)),
+					    sizeof(hdr) + n - off);
+			if (w < 0 && errno == EINTR) {
+				w = 0;
+				continue;
+			}
+			if (w <= 0) {
+				fr->out->FCGI_errno = w < 0 ? errno : EIO;
+				fr->out->isClosed = 1;
+				return;
+			}
+			if (off < sizeof(hdr) && off + (size_t)w < sizeof(hdr)) {
+				/* Rare: part of the header went out. */
+				iov[0].iov_base = hdr + off + (size_t)w;
+				iov[0].iov_len = sizeof(hdr) - off - (size_t)w;
+			}
+		}
+		body += n;
+		len -= n;
+	}
+}
+
 static void
 http_respond(struct req *r, FCGX_Request *fr)
 {
@@ -259,7 +318,9 @@ http_respond(struct req *r, FCGX_Request *fr)
 	for (h = r->headers; h != NULL; h = h->next)
 		FCGX_FPrintF(fr->out, "%s: %s\r\n", h->name, h->value);
 	FCGX_PutS("\r\n", fr->out);
-	if (body != NULL && !head)
+	if (body != NULL && !head && len > HTTP_LARGE_BODY)
+		http_put_large(fr, body, len);
+	else if (body != NULL && !head)
 		FCGX_PutStr(body, (int)len, fr->out);
 }
 

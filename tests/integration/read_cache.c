@@ -210,6 +210,40 @@ sql_changes(const char *admin, const char *viewer, const char *pre)
 	ok(ms >= 0, "the target shows the new state (after %.0f ms)", ms);
 }
 
+/* An answer of more than 64 KiB (written as records of its own, see
+ * http_put_large) arrives whole, from the database and from the cache,
+ * and the kept connection still serves the next request. */
+static void
+large(const char *admin, const char *pre)
+{
+	const char *list = tc_printf("/api/v1/targets?q=%s&limit=150", pre);
+	const char *body = "{\"targets\":[";
+	struct tc_res *r = NULL;
+	int i, good = 1;
+
+	for (i = 0; i < 150; i++)
+		body = tc_printf("%s%s{\"name\":\"%s-%03d\",\"host\":"
+				 "\"10.9.0.%d\",\"os\":\"linux\"}",
+				 body, i > 0 ? "," : "", pre, i, i + 1);
+	tc_status_is(tc_req("POST", "/api/v1/targets/import", admin,
+			    tc_printf("%s]}", body)),
+		     201, "import 150 targets");
+	for (i = 0; i < 6; i++) {
+		r = tc_req("GET", list, admin, NULL);
+		good &= r->status == 200 && r->body_len > 65536 &&
+			tc_int(r, "total", -1) == 150 &&
+			json_object_array_length(tc_json(r->json, "items")) ==
+				150 &&
+			strcmp(tc_str(r, "items.149.name"),
+			       tc_printf("%s-149", pre)) == 0;
+		good &= tc_req("GET", "/api/v1/targets?limit=1", admin, NULL)
+				->status == 200;
+	}
+	ok(good, "a %zu-byte list arrives whole, 6 times, each followed by "
+		 "another request",
+	   r->body_len);
+}
+
 static void
 users(const char *admin, const char *viewer)
 {
@@ -270,6 +304,7 @@ main(void)
 	api_changes(admin, tc_name("rc-api"));
 	sql_changes(admin, v->token, tc_name("rc-sql"));
 	users(admin, v->token);
+	large(admin, tc_name("rc-big"));
 	tc_done();
 	return done_testing();
 }
