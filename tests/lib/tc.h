@@ -82,6 +82,8 @@ long long tc_int(const struct tc_res *r, const char *path, long long dflt);
 const char *tc_jstr(json_object *o, const char *path);
 /* 1 when the answer's "errors" names field. */
 int tc_has_field_error(const struct tc_res *r, const char *field);
+/* Prints r (request, status, headers, body) as TAP diagnostics. */
+void tc_show(const struct tc_res *r);
 
 /* Checks: each emits exactly one test and shows the answer on failure. */
 int tc_status_is_at(const struct tc_res *r, long status, const char *file,
@@ -113,6 +115,8 @@ char *tc_strdup(const char *s);
 const char *tc_quote(const char *s);
 /* A username unique to this run: "<prefix>-<pid>-<n>". */
 const char *tc_name(const char *prefix);
+/* size bytes that live until tc_done(). */
+void *tc_alloc(size_t size);
 /* A password that satisfies the policy, different on every call. */
 const char *tc_password(void);
 
