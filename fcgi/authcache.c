@@ -15,7 +15,7 @@ struct authcache_entry {
 	char username[65];
 	int role;
 	time_t expires; /* the session's end, Unix seconds */
-	time_t until;   /* CLOCK_MONOTONIC seconds: trusted until then */
+	time_t until;	/* CLOCK_MONOTONIC seconds: trusted until then */
 };
 
 static struct authcache_entry *authcache_tab;
@@ -88,8 +88,8 @@ authcache_get(const char *sid, const char *sub, char *username,
 }
 
 void
-authcache_put(const char *sid, const char *sub, const char *username,
-	      int role, time_t expires)
+authcache_put(const char *sid, const char *sub, const char *username, int role,
+	      time_t expires)
 {
 	struct authcache_entry *e;
 

@@ -17,17 +17,17 @@
 
 /* The payload on oc_reads that names each channel's data (sql/015). */
 static const char *const inval_payloads[INVAL_NCHAN] = {
-	[INVAL_IDENTITY] = "identity",
-	[INVAL_ASSETS] = "assets",
+    [INVAL_IDENTITY] = "identity",
+    [INVAL_ASSETS] = "assets",
 };
 
 static struct db *inval_db;
-static unsigned long inval_db_gen;       /* the connection that LISTENs */
-static uint64_t *inval_epochs;           /* shared by the host's pools */
+static unsigned long inval_db_gen;	 /* the connection that LISTENs */
+static uint64_t *inval_epochs;		 /* shared by the host's pools */
 static uint64_t inval_seen[INVAL_NCHAN]; /* epochs taken in */
 static uint64_t inval_gens[INVAL_NCHAN]; /* this process's generations */
-static int inval_trusted;                /* the last inval_sync's verdict */
-static unsigned inval_writer;            /* inval_set_writer() */
+static int inval_trusted;		 /* the last inval_sync's verdict */
+static unsigned inval_writer;		 /* inval_set_writer() */
 
 int
 inval_enable(struct db *db)
@@ -39,8 +39,7 @@ inval_enable(struct db *db)
 	_Static_assert(INVAL_NCHAN <= INVAL_EPOCH_SLOTS, "cache.epoch size");
 	snprintf(path, sizeof(path), "%s/run/cache.epoch", cfg.var_dir);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0 ||
-	    ftruncate(fd, INVAL_EPOCH_SLOTS * sizeof(uint64_t)) < 0) {
+	if (fd < 0 || ftruncate(fd, INVAL_EPOCH_SLOTS * sizeof(uint64_t)) < 0) {
 		log_msg(LOG_WARN, NULL, "no caches: cannot use %s", path);
 		if (fd >= 0)
 			close(fd);

@@ -11,8 +11,8 @@ struct db;
 /* The kinds of cached data, each announced on its own terms. */
 enum inval_chan {
 	INVAL_PRINCIPALS, /* sessions and users behind tokens (sql/012) */
-	INVAL_IDENTITY,   /* identity data read by cached responses */
-	INVAL_ASSETS,     /* assets data read by cached responses */
+	INVAL_IDENTITY,	  /* identity data read by cached responses */
+	INVAL_ASSETS,	  /* assets data read by cached responses */
 	INVAL_NCHAN
 };
 #define INVAL_BIT(c) (1u << (c))

@@ -13,15 +13,15 @@
 #define RCACHE_SLOTS 64 /* direct-mapped by role, path and query */
 
 struct rcache_entry {
-	char *mem;      /* one block: key, body, type, headers */
+	char *mem; /* one block: key, body, type, headers */
 	const char *key;
 	const char *body;
 	size_t len;
-	const char *type;    /* Content-Type as sent */
-	const char *hdrs;    /* "name\0value\0" pairs */
+	const char *type; /* Content-Type as sent */
+	const char *hdrs; /* "name\0value\0" pairs */
 	size_t hdrs_len;
-	size_t bytes;        /* size of mem */
-	time_t until;        /* CLOCK_MONOTONIC seconds */
+	size_t bytes; /* size of mem */
+	time_t until; /* CLOCK_MONOTONIC seconds */
 };
 
 static struct rcache_entry *rcache_tab;
@@ -73,9 +73,9 @@ rcache_sync(void)
 static const char *
 rcache_key(struct req *r, struct rcache_entry **slot)
 {
-	const char *key = arena_printf(r->arena, "%d\n%s?%s", (int)r->who.role,
-				       r->path,
-				       r->query_string ? r->query_string : "");
+	const char *key =
+	    arena_printf(r->arena, "%d\n%s?%s", (int)r->who.role, r->path,
+			 r->query_string ? r->query_string : "");
 	const char *k;
 	uint32_t h = 2166136261u;
 
@@ -135,9 +135,9 @@ rcache_body(struct req *r, size_t *len, const char **type)
 			return NULL;
 		/* Written once: http_respond sends the text. */
 		r->text_out = json_object_to_json_string_length(
-			r->out,
-			JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
-			&r->text_len);
+		    r->out,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+		    &r->text_len);
 		r->text_type = "application/json; charset=utf-8";
 	}
 	if (r->text_len > 0) {

@@ -64,11 +64,11 @@ static const char *
 mk_target(const char *admin, const char *name, const char *host,
 	  const char *extra)
 {
-	struct tc_res *r = tc_req(
-		"POST", "/api/v1/targets", admin,
-		tc_printf("{\"name\":%s,\"host\":\"%s\",\"os\":\"linux\","
-			  "\"protocol\":\"ssh\"%s}",
-			  tc_quote(name), host, extra));
+	struct tc_res *r =
+	    tc_req("POST", "/api/v1/targets", admin,
+		   tc_printf("{\"name\":%s,\"host\":\"%s\",\"os\":\"linux\","
+			     "\"protocol\":\"ssh\"%s}",
+			     tc_quote(name), host, extra));
 
 	tc_status_is(r, 201, "create target %s", name);
 	return tc_str(r, "id");
@@ -88,11 +88,10 @@ api_changes(const char *admin, const char *pre)
 	first = tc_req("GET", path, admin, NULL);
 	r = tc_req("GET", path, admin, NULL);
 	ok(first->status == 200 && r->status == 200 &&
-		   strcmp(first->body, r->body) == 0 &&
-		   strcmp(tc_header(first, "ETag"), tc_header(r, "ETag")) ==
-			   0 &&
-		   strcmp(tc_header(first, "Content-Type"),
-			  tc_header(r, "Content-Type")) == 0,
+	       strcmp(first->body, r->body) == 0 &&
+	       strcmp(tc_header(first, "ETag"), tc_header(r, "ETag")) == 0 &&
+	       strcmp(tc_header(first, "Content-Type"),
+		      tc_header(r, "Content-Type")) == 0,
 	   "a repeated GET gives the same body, ETag and type");
 	is(tc_header(r, "Content-Type"), "application/json; charset=utf-8",
 	   "... as JSON");
@@ -103,8 +102,7 @@ api_changes(const char *admin, const char *pre)
 		etag = tc_header(tc_req("GET", path, admin, NULL), "ETag");
 		r = tc_req("PATCH", path, admin,
 			   tc_printf("{\"description\":\"%s\"}", desc));
-		if (r->status != 200 ||
-		    strcmp(tc_header(r, "ETag"), etag) == 0)
+		if (r->status != 200 || strcmp(tc_header(r, "ETag"), etag) == 0)
 			break;
 		if (holding(admin, path, desc, SPREAD) != SPREAD ||
 		    holding(admin, list, desc, SPREAD) != SPREAD ||
@@ -112,8 +110,9 @@ api_changes(const char *admin, const char *pre)
 			   tc_header(r, "ETag")) != 0)
 			break;
 	}
-	cmp_ok(i, "==", 5, "after each PATCH, the GET and the list show the new "
-		 "description and ETag at once (x5)");
+	cmp_ok(i, "==", 5,
+	       "after each PATCH, the GET and the list show the new "
+	       "description and ETag at once (x5)");
 	mk_target(admin, tc_printf("%s-b", pre), "127.0.0.2", "");
 	ok(holding(admin, list, "\"total\":2", SPREAD) == SPREAD,
 	   "the list counts it at once");
@@ -154,8 +153,9 @@ sql_changes(const char *admin, const char *viewer, const char *pre)
 			   t),
 	       "==", 1, "a change in SQL that fires no trigger");
 	n = holding(viewer, list, "\"description\":\"silent\"", SPREAD);
-	ok(n < SPREAD, "is not seen by every answer (%d of %d): they come "
-		       "from the cache",
+	ok(n < SPREAD,
+	   "is not seen by every answer (%d of %d): they come "
+	   "from the cache",
 	   n, SPREAD);
 
 	cmp_ok(tc_db_exec("UPDATE assets.targets SET description = 'told' "
@@ -175,9 +175,9 @@ sql_changes(const char *admin, const char *viewer, const char *pre)
 	ok(ms >= 0, "the list shows the new credential name (after %.0f ms)",
 	   ms);
 
-	r = tc_req("POST", "/api/v1/groups", admin,
-		   tc_printf("{\"name\":%s}",
-			     tc_quote(tc_printf("%s-group", pre))));
+	r = tc_req(
+	    "POST", "/api/v1/groups", admin,
+	    tc_printf("{\"name\":%s}", tc_quote(tc_printf("%s-group", pre))));
 	tc_status_is(r, 201, "create an empty group");
 	g = tc_str(r, "id");
 	ok(holding(viewer, tc_printf("%s&group=%s", list, g), "\"total\":0",
@@ -196,9 +196,9 @@ sql_changes(const char *admin, const char *viewer, const char *pre)
 			   "interval '1 hour') RETURNING id",
 			   NULL);
 	ok(task != NULL &&
-		   tc_db_exec("UPDATE assets.targets SET test_task_id = "
-			      "$1::uuid WHERE id = $2::uuid",
-			      task, t, NULL) == 1,
+	       tc_db_exec("UPDATE assets.targets SET test_task_id = "
+			  "$1::uuid WHERE id = $2::uuid",
+			  task, t, NULL) == 1,
 	   "a queued test task in SQL");
 	ms = settles(viewer, path, "\"state\":\"queued\"");
 	ok(ms >= 0, "its state shows (after %.0f ms)", ms);
@@ -233,14 +233,15 @@ large(const char *admin, const char *pre)
 		good &= r->status == 200 && r->body_len > 65536 &&
 			tc_int(r, "total", -1) == 150 &&
 			json_object_array_length(tc_json(r->json, "items")) ==
-				150 &&
+			    150 &&
 			strcmp(tc_str(r, "items.149.name"),
 			       tc_printf("%s-149", pre)) == 0;
 		good &= tc_req("GET", "/api/v1/targets?limit=1", admin, NULL)
-				->status == 200;
+			    ->status == 200;
 	}
-	ok(good, "a %zu-byte list arrives whole, 6 times, each followed by "
-		 "another request",
+	ok(good,
+	   "a %zu-byte list arrives whole, 6 times, each followed by "
+	   "another request",
 	   r->body_len);
 }
 
@@ -257,7 +258,7 @@ users(const char *admin, const char *viewer)
 	path = tc_printf("/api/v1/users/%s", u->id);
 	list = tc_printf("/api/v1/users?q=%s", u->username);
 	ok(holding(admin, path, u->username, SPREAD) == SPREAD &&
-		   holding(admin, list, "\"total\":1", SPREAD) == SPREAD,
+	       holding(admin, list, "\"total\":1", SPREAD) == SPREAD,
 	   "an admin reads a user and a list (cached)");
 	r = tc_req("GET", path, viewer, NULL);
 	tc_problem_is(r, 403, "forbidden",
@@ -271,7 +272,7 @@ users(const char *admin, const char *viewer)
 	r = tc_req("PATCH", path, admin, "{\"display_name\":\"Via API\"}");
 	tc_status_is(r, 200, "rename through the API");
 	ok(holding(admin, path, "Via API", SPREAD) == SPREAD &&
-		   holding(admin, list, "Via API", SPREAD) == SPREAD,
+	       holding(admin, list, "Via API", SPREAD) == SPREAD,
 	   "seen at once by the GET and the list");
 	cmp_ok(tc_db_exec("UPDATE identity.users SET display_name = 'Via "
 			  "SQL' WHERE id = $1::uuid",
@@ -284,7 +285,7 @@ users(const char *admin, const char *viewer)
 	tc_status_is(tc_req("DELETE", path, admin, NULL), 204,
 		     "delete the user");
 	ok(holding(admin, path, "", SPREAD) == 0 &&
-		   holding(admin, list, "\"total\":0", SPREAD) == SPREAD,
+	       holding(admin, list, "\"total\":0", SPREAD) == SPREAD,
 	   "gone at once from the GET and the list");
 }
 
