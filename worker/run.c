@@ -1,7 +1,7 @@
 /* The run engine: a pool of threads executing run targets, fed by the
  * claim loop of worker/main.c through run_engine_tick, which claims runs
- * (the fast path completes all-local.noop runs in batches without
- * threads), renews leases, turns cancel requests and run timeouts into a
+ * (and wakes the fast path, worker/run_fast.c, which completes
+ * all-local.noop runs in batches on threads of its own), renews leases, turns cancel requests and run timeouts into a
  * stop within a second, and recovers runs whose worker died. */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,8 +18,11 @@
 #include "run.h"
 #include "run_log.h"
 
-#define RUN_FAST_BATCH 500
 #define RUN_TICK_MS 1000 /* lease renewal and cancel checks */
+/* Fast-path connections: two batches in flight keep both cores of a small
+ * database host busy (one writes its rows while the other appends its
+ * events and commits); more wait for the event lock. */
+#define RUN_FAST_THREADS 2
 
 static const char *const run_states[] = {"queued", "running",  "succeeded",
 					 "failed", "canceled", "timed_out"};
@@ -37,7 +40,6 @@ struct run_engine {
 	int stopping;
 	int pipe[2];
 	long long next_renew, next_recover;
-	int more; /* the last fast claim was full */
 };
 
 static struct run_engine re = {.mu = PTHREAD_MUTEX_INITIALIZER,
@@ -243,7 +245,8 @@ run_engine_start(int threads)
 {
 	int i;
 
-	if (pipe(re.pipe) < 0 || run_log_flusher_start() < 0)
+	if (pipe(re.pipe) < 0 || run_log_flusher_start() < 0 ||
+	    run_fast_start(RUN_FAST_THREADS) < 0)
 		return -1;
 	fcntl(re.pipe[0], F_SETFL, O_NONBLOCK);
 	fcntl(re.pipe[1], F_SETFL, O_NONBLOCK);
@@ -262,31 +265,27 @@ run_engine_fd(void)
 	return re.pipe[0];
 }
 
-/* Claims what this worker has room for: all-local.noop runs in batches
- * (completed here in one statement, first: the fewest round trips between
- * a wake-up and their steps), others up to the free threads, their
- * targets expanded before the commit: one commit for the whole claim. */
+/* Claims what this worker has room for: the fast path is woken first
+ * (it claims on its own connections, in parallel), then runs for the
+ * free threads, their targets expanded before the commit: one commit for
+ * the whole claim. */
 static void
 run_engine_claim(struct db *db)
 {
-	struct run *fast[RUN_FAST_BATCH], **slow = NULL;
-	int free_slots, n, nslow = 0, i, ok;
+	struct run **slow;
+	int free_slots, nslow, i, ok;
 
+	run_fast_wake();
 	pthread_mutex_lock(&re.mu);
 	free_slots = re.nthreads - re.busy - re.qlen;
 	pthread_mutex_unlock(&re.mu);
-	re.more = 0;
-	if (run_db_claim_begin(db) < 0)
+	if (free_slots <= 0 || run_db_claim_begin(db) < 0)
 		return;
-	n = run_db_claim(db, fast, RUN_FAST_BATCH, cfg.lease_s, 1);
-	ok = n >= 0 && (n == 0 || run_db_finish_fast(db, fast, n) >= 0);
-	if (ok && free_slots > 0) {
-		slow = calloc((size_t)free_slots, sizeof(*slow));
-		if (slow == NULL)
-			abort();
-		nslow = run_db_claim(db, slow, free_slots, cfg.lease_s, 0);
-		ok = nslow >= 0;
-	}
+	slow = calloc((size_t)free_slots, sizeof(*slow));
+	if (slow == NULL)
+		abort();
+	nslow = run_db_claim(db, slow, free_slots, cfg.lease_s, 0);
+	ok = nslow >= 0;
 	for (i = 0; ok && i < nslow; i++)
 		if (slow[i]->def == NULL || slow[i]->params == NULL ||
 		    run_db_expand(db, slow[i]) < 0) {
@@ -296,8 +295,6 @@ run_engine_claim(struct db *db)
 			ok = 0;
 		}
 	ok = run_db_claim_end(db, ok) == 0 && ok;
-	for (i = 0; i < n; i++)
-		run_free(fast[i]);
 	if (!ok) {
 		/* Rolled back: nothing was claimed. */
 		for (i = 0; i < nslow; i++)
@@ -305,7 +302,6 @@ run_engine_claim(struct db *db)
 		free(slow);
 		return;
 	}
-	re.more = n == RUN_FAST_BATCH;
 	for (i = 0; i < nslow; i++)
 		run_engine_start_run(db, slow[i]);
 	free(slow);
@@ -366,8 +362,6 @@ run_engine_wait_ms(void)
 	long long left;
 	int n;
 
-	if (re.more)
-		return 0;
 	pthread_mutex_lock(&re.mu);
 	n = re.nheld;
 	pthread_mutex_unlock(&re.mu);
@@ -383,6 +377,7 @@ run_engine_stop(struct db *db)
 	struct timespec until;
 	int i;
 
+	run_fast_stop();
 	pthread_mutex_lock(&re.mu);
 	re.stopping = 1;
 	pthread_cond_broadcast(&re.cv);
