@@ -27,11 +27,24 @@
 static const char *const run_states[] = {"queued", "running",  "succeeded",
 					 "failed", "canceled", "timed_out"};
 
+/* An executor thread's own wake-up: work goes to the thread idle for the
+ * shortest time (a stack), whose connection has the statements prepared
+ * and the caches of its backend warm; a condition variable shared by all
+ * would wake them in turn, each new thread's first target paying for a
+ * cold backend (tens of milliseconds before its first step). */
+struct run_engine_waiter {
+	pthread_cond_t cv;
+	int woken;
+};
+
 struct run_engine {
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	pthread_cond_t cv; /* run_engine_stop waits for the held runs */
 	pthread_t *threads;
 	int nthreads;
+	struct run_engine_waiter *waiters;
+	int *idle; /* waiters' indexes, the last one idle on top */
+	int nidle;
 	struct run_target **queue; /* ready to start (FIFO) */
 	int qhead, qlen, qcap;
 	struct run **held; /* claimed, not finished */
@@ -53,6 +66,7 @@ static void run_engine_finish(struct db *db, struct run *r);
 static void run_engine_hold(struct run *r);
 static void run_engine_release(struct run *r);
 static void run_engine_wake(void);
+static void run_engine_wake_idle(int all);
 static void run_engine_claim(struct db *db);
 static void run_engine_start_run(struct db *db, struct run *r);
 
@@ -91,7 +105,22 @@ run_engine_push(struct run_target *rt)
 	}
 	re.queue[(re.qhead + re.qlen) % re.qcap] = rt;
 	re.qlen++;
-	pthread_cond_signal(&re.cv);
+	run_engine_wake_idle(0);
+}
+
+/* Wakes the thread idle for the shortest time, or all. Lock held. */
+static void
+run_engine_wake_idle(int all)
+{
+	struct run_engine_waiter *w;
+
+	do {
+		if (re.nidle == 0)
+			return;
+		w = &re.waiters[re.idle[--re.nidle]];
+		w->woken = 1;
+		pthread_cond_signal(&w->cv);
+	} while (all);
 }
 
 /* Starts targets of r while it is under max_parallel. Lock held. */
@@ -136,6 +165,8 @@ run_engine_release(struct run *r)
 			break;
 		}
 	pthread_cond_broadcast(&re.cv);
+	if (re.stopping && re.nheld == 0)
+		run_engine_wake_idle(1);
 }
 
 static void
@@ -197,11 +228,11 @@ static void *
 run_engine_thread(void *arg)
 {
 	struct db *db = db_new("oc_worker");
+	struct run_engine_waiter *w = arg;
 	struct run_target *rt;
 	struct run *r;
 	int last;
 
-	(void)arg;
 	/* Connected now, not by the first run this thread takes: a new
 	 * session (authentication included) would delay that run's first
 	 * step by far more than its claim took. A failure here is retried
@@ -209,8 +240,12 @@ run_engine_thread(void *arg)
 	db_ensure(db);
 	for (;;) {
 		pthread_mutex_lock(&re.mu);
-		while (re.qlen == 0 && !(re.stopping && re.nheld == 0))
-			pthread_cond_wait(&re.cv, &re.mu);
+		while (re.qlen == 0 && !(re.stopping && re.nheld == 0)) {
+			w->woken = 0;
+			re.idle[re.nidle++] = (int)(w - re.waiters);
+			while (!w->woken)
+				pthread_cond_wait(&w->cv, &re.mu);
+		}
 		if (re.qlen == 0) {
 			pthread_mutex_unlock(&re.mu);
 			break;
@@ -252,10 +287,15 @@ run_engine_start(int threads)
 	fcntl(re.pipe[1], F_SETFL, O_NONBLOCK);
 	re.nthreads = threads;
 	re.threads = calloc((size_t)threads, sizeof(*re.threads));
-	if (re.threads == NULL)
+	re.waiters = calloc((size_t)threads, sizeof(*re.waiters));
+	re.idle = calloc((size_t)threads, sizeof(*re.idle));
+	if (re.threads == NULL || re.waiters == NULL || re.idle == NULL)
 		abort();
-	for (i = 0; i < threads; i++)
-		pthread_create(&re.threads[i], NULL, run_engine_thread, NULL);
+	for (i = 0; i < threads; i++) {
+		pthread_cond_init(&re.waiters[i].cv, NULL);
+		pthread_create(&re.threads[i], NULL, run_engine_thread,
+			       &re.waiters[i]);
+	}
 	return 0;
 }
 
@@ -381,6 +421,7 @@ run_engine_stop(struct db *db)
 	pthread_mutex_lock(&re.mu);
 	re.stopping = 1;
 	pthread_cond_broadcast(&re.cv);
+	run_engine_wake_idle(1);
 	/* The runs in hand finish; their leases are kept alive meanwhile. */
 	while (re.nheld > 0) {
 		for (i = 0; i < re.nheld; i++)
@@ -395,11 +436,16 @@ run_engine_stop(struct db *db)
 		pthread_cond_timedwait(&re.cv, &re.mu, &until);
 	}
 	pthread_cond_broadcast(&re.cv);
+	run_engine_wake_idle(1);
 	pthread_mutex_unlock(&re.mu);
 	for (i = 0; i < re.nthreads; i++)
 		pthread_join(re.threads[i], NULL);
 	run_log_flusher_stop();
+	for (i = 0; i < re.nthreads; i++)
+		pthread_cond_destroy(&re.waiters[i].cv);
 	free(re.threads);
+	free(re.waiters);
+	free(re.idle);
 	free(re.queue);
 	free(re.held);
 	close(re.pipe[0]);
