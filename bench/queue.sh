@@ -8,6 +8,7 @@
 #
 # Usage: BUILD=<dir> bench/queue.sh   (after make)
 # Knobs: OC_BENCH_RUNS (20000), OC_BENCH_LATENCY_RUNS (200),
+#        OC_BENCH_LATENCY_SEQ=1 (print each latency run's figure, in order),
 #        OC_BENCH_WORKER_THREADS (the stack's default),
 #        OC_BENCH_ASYNC_COMMIT=1 (the worker's role commits with
 #        synchronous_commit off: what the fsync per commit costs; not a
@@ -108,6 +109,9 @@ latency() { # job -> "p50 p99 max" in ms
 		printf "SELECT automation.run_create(NULL, '%s', '{}', NULL, NULL, NULL, NULL, 'api', NULL, NULL, NULL, NULL, NULL);\nSELECT pg_sleep(0.02);\n" "$1"
 	done | q >/dev/null
 	sleep 2
+	if [ "${OC_BENCH_LATENCY_SEQ:-0}" = 1 ]; then
+		q -c "SELECT string_agg(round(ms::numeric, 1)::text, ' ' ORDER BY created_at) FROM (SELECT r.created_at, extract(epoch FROM min(s.started_at) - r.created_at) * 1000 AS ms FROM automation.runs r JOIN automation.run_steps s ON s.run_id = r.id WHERE r.job_id = '$1' GROUP BY r.id, r.created_at) x" >&2
+	fi
 	q -F ' ' -c "SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 2), round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)::numeric, 2), round(max(ms)::numeric, 2), count(*) FROM (SELECT extract(epoch FROM min(s.started_at) - r.created_at) * 1000 AS ms FROM automation.runs r JOIN automation.run_steps s ON s.run_id = r.id WHERE r.job_id = '$1' GROUP BY r.id, r.created_at) x"
 }
 echo "bench: latency, $LAT runs one at a time on an idle worker"
