@@ -11,11 +11,16 @@
 #define EVPRUNE_BATCH 10000
 #define EVPRUNE_ROUNDS 10
 
+/* The oldest ids (at most 10,000 of them) up to the first event still
+ * kept: ids are taken in time order (core.event_emit's lock), so both
+ * bounds and the deletion are ranges of the primary key, and no index on
+ * the time is needed. */
 static const struct db_stmt evprune_delete = {
 	"evprune_delete",
-	"DELETE FROM core.events WHERE id IN (SELECT id FROM core.events "
-	"WHERE at < now() - make_interval(days => $1::int) ORDER BY id "
-	"LIMIT 10000)",
+	"DELETE FROM core.events WHERE id < least(coalesce((SELECT k.id "
+	"FROM core.events k WHERE k.at >= now() - make_interval(days => "
+	"$1::int) ORDER BY k.id LIMIT 1), 9223372036854775807), (SELECT "
+	"min(m.id) FROM core.events m) + 10000)",
 	1};
 
 long long

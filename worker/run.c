@@ -1,7 +1,7 @@
 /* The run engine: a pool of threads executing run targets, fed by the
  * claim loop of worker/main.c through run_engine_tick, which claims runs
- * (the fast path completes all-local.noop runs in batches without
- * threads), renews leases, turns cancel requests and run timeouts into a
+ * (and wakes the fast path, worker/run_fast.c, which completes
+ * all-local.noop runs in batches on threads of its own), renews leases, turns cancel requests and run timeouts into a
  * stop within a second, and recovers runs whose worker died. */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,17 +18,33 @@
 #include "run.h"
 #include "run_log.h"
 
-#define RUN_FAST_BATCH 500
 #define RUN_TICK_MS 1000 /* lease renewal and cancel checks */
+/* Fast-path connections: two batches in flight keep both cores of a small
+ * database host busy (one writes its rows while the other appends its
+ * events and commits); more wait for the event lock. */
+#define RUN_FAST_THREADS 2
 
 static const char *const run_states[] = {"queued", "running",  "succeeded",
 					 "failed", "canceled", "timed_out"};
 
+/* An executor thread's own wake-up: work goes to the thread idle for the
+ * shortest time (a stack), whose connection has the statements prepared
+ * and the caches of its backend warm; a condition variable shared by all
+ * would wake them in turn, each new thread's first target paying for a
+ * cold backend (tens of milliseconds before its first step). */
+struct run_engine_waiter {
+	pthread_cond_t cv;
+	int woken;
+};
+
 struct run_engine {
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	pthread_cond_t cv; /* run_engine_stop waits for the held runs */
 	pthread_t *threads;
 	int nthreads;
+	struct run_engine_waiter *waiters;
+	int *idle; /* waiters' indexes, the last one idle on top */
+	int nidle;
 	struct run_target **queue; /* ready to start (FIFO) */
 	int qhead, qlen, qcap;
 	struct run **held; /* claimed, not finished */
@@ -37,7 +53,6 @@ struct run_engine {
 	int stopping;
 	int pipe[2];
 	long long next_renew, next_recover;
-	int more; /* the last fast claim was full */
 };
 
 static struct run_engine re = {.mu = PTHREAD_MUTEX_INITIALIZER,
@@ -51,6 +66,7 @@ static void run_engine_finish(struct db *db, struct run *r);
 static void run_engine_hold(struct run *r);
 static void run_engine_release(struct run *r);
 static void run_engine_wake(void);
+static void run_engine_wake_idle(int all);
 static void run_engine_claim(struct db *db);
 static void run_engine_start_run(struct db *db, struct run *r);
 
@@ -89,7 +105,22 @@ run_engine_push(struct run_target *rt)
 	}
 	re.queue[(re.qhead + re.qlen) % re.qcap] = rt;
 	re.qlen++;
-	pthread_cond_signal(&re.cv);
+	run_engine_wake_idle(0);
+}
+
+/* Wakes the thread idle for the shortest time, or all. Lock held. */
+static void
+run_engine_wake_idle(int all)
+{
+	struct run_engine_waiter *w;
+
+	do {
+		if (re.nidle == 0)
+			return;
+		w = &re.waiters[re.idle[--re.nidle]];
+		w->woken = 1;
+		pthread_cond_signal(&w->cv);
+	} while (all);
 }
 
 /* Starts targets of r while it is under max_parallel. Lock held. */
@@ -134,6 +165,8 @@ run_engine_release(struct run *r)
 			break;
 		}
 	pthread_cond_broadcast(&re.cv);
+	if (re.stopping && re.nheld == 0)
+		run_engine_wake_idle(1);
 }
 
 static void
@@ -195,11 +228,11 @@ static void *
 run_engine_thread(void *arg)
 {
 	struct db *db = db_new("oc_worker");
+	struct run_engine_waiter *w = arg;
 	struct run_target *rt;
 	struct run *r;
 	int last;
 
-	(void)arg;
 	/* Connected now, not by the first run this thread takes: a new
 	 * session (authentication included) would delay that run's first
 	 * step by far more than its claim took. A failure here is retried
@@ -207,8 +240,12 @@ run_engine_thread(void *arg)
 	db_ensure(db);
 	for (;;) {
 		pthread_mutex_lock(&re.mu);
-		while (re.qlen == 0 && !(re.stopping && re.nheld == 0))
-			pthread_cond_wait(&re.cv, &re.mu);
+		while (re.qlen == 0 && !(re.stopping && re.nheld == 0)) {
+			w->woken = 0;
+			re.idle[re.nidle++] = (int)(w - re.waiters);
+			while (!w->woken)
+				pthread_cond_wait(&w->cv, &re.mu);
+		}
 		if (re.qlen == 0) {
 			pthread_mutex_unlock(&re.mu);
 			break;
@@ -243,16 +280,22 @@ run_engine_start(int threads)
 {
 	int i;
 
-	if (pipe(re.pipe) < 0 || run_log_flusher_start() < 0)
+	if (pipe(re.pipe) < 0 || run_log_flusher_start() < 0 ||
+	    run_fast_start(RUN_FAST_THREADS) < 0)
 		return -1;
 	fcntl(re.pipe[0], F_SETFL, O_NONBLOCK);
 	fcntl(re.pipe[1], F_SETFL, O_NONBLOCK);
 	re.nthreads = threads;
 	re.threads = calloc((size_t)threads, sizeof(*re.threads));
-	if (re.threads == NULL)
+	re.waiters = calloc((size_t)threads, sizeof(*re.waiters));
+	re.idle = calloc((size_t)threads, sizeof(*re.idle));
+	if (re.threads == NULL || re.waiters == NULL || re.idle == NULL)
 		abort();
-	for (i = 0; i < threads; i++)
-		pthread_create(&re.threads[i], NULL, run_engine_thread, NULL);
+	for (i = 0; i < threads; i++) {
+		pthread_cond_init(&re.waiters[i].cv, NULL);
+		pthread_create(&re.threads[i], NULL, run_engine_thread,
+			       &re.waiters[i]);
+	}
 	return 0;
 }
 
@@ -262,31 +305,27 @@ run_engine_fd(void)
 	return re.pipe[0];
 }
 
-/* Claims what this worker has room for: all-local.noop runs in batches
- * (completed here in one statement, first: the fewest round trips between
- * a wake-up and their steps), others up to the free threads, their
- * targets expanded before the commit: one commit for the whole claim. */
+/* Claims what this worker has room for: the fast path is woken first
+ * (it claims on its own connections, in parallel), then runs for the
+ * free threads, their targets expanded before the commit: one commit for
+ * the whole claim. */
 static void
 run_engine_claim(struct db *db)
 {
-	struct run *fast[RUN_FAST_BATCH], **slow = NULL;
-	int free_slots, n, nslow = 0, i, ok;
+	struct run **slow;
+	int free_slots, nslow, i, ok;
 
+	run_fast_wake();
 	pthread_mutex_lock(&re.mu);
 	free_slots = re.nthreads - re.busy - re.qlen;
 	pthread_mutex_unlock(&re.mu);
-	re.more = 0;
-	if (run_db_claim_begin(db) < 0)
+	if (free_slots <= 0 || run_db_claim_begin(db) < 0)
 		return;
-	n = run_db_claim(db, fast, RUN_FAST_BATCH, cfg.lease_s, 1);
-	ok = n >= 0 && (n == 0 || run_db_finish_fast(db, fast, n) >= 0);
-	if (ok && free_slots > 0) {
-		slow = calloc((size_t)free_slots, sizeof(*slow));
-		if (slow == NULL)
-			abort();
-		nslow = run_db_claim(db, slow, free_slots, cfg.lease_s, 0);
-		ok = nslow >= 0;
-	}
+	slow = calloc((size_t)free_slots, sizeof(*slow));
+	if (slow == NULL)
+		abort();
+	nslow = run_db_claim(db, slow, free_slots, cfg.lease_s, 0);
+	ok = nslow >= 0;
 	for (i = 0; ok && i < nslow; i++)
 		if (slow[i]->def == NULL || slow[i]->params == NULL ||
 		    run_db_expand(db, slow[i]) < 0) {
@@ -296,8 +335,6 @@ run_engine_claim(struct db *db)
 			ok = 0;
 		}
 	ok = run_db_claim_end(db, ok) == 0 && ok;
-	for (i = 0; i < n; i++)
-		run_free(fast[i]);
 	if (!ok) {
 		/* Rolled back: nothing was claimed. */
 		for (i = 0; i < nslow; i++)
@@ -305,7 +342,6 @@ run_engine_claim(struct db *db)
 		free(slow);
 		return;
 	}
-	re.more = n == RUN_FAST_BATCH;
 	for (i = 0; i < nslow; i++)
 		run_engine_start_run(db, slow[i]);
 	free(slow);
@@ -366,8 +402,6 @@ run_engine_wait_ms(void)
 	long long left;
 	int n;
 
-	if (re.more)
-		return 0;
 	pthread_mutex_lock(&re.mu);
 	n = re.nheld;
 	pthread_mutex_unlock(&re.mu);
@@ -383,9 +417,11 @@ run_engine_stop(struct db *db)
 	struct timespec until;
 	int i;
 
+	run_fast_stop();
 	pthread_mutex_lock(&re.mu);
 	re.stopping = 1;
 	pthread_cond_broadcast(&re.cv);
+	run_engine_wake_idle(1);
 	/* The runs in hand finish; their leases are kept alive meanwhile. */
 	while (re.nheld > 0) {
 		for (i = 0; i < re.nheld; i++)
@@ -400,11 +436,16 @@ run_engine_stop(struct db *db)
 		pthread_cond_timedwait(&re.cv, &re.mu, &until);
 	}
 	pthread_cond_broadcast(&re.cv);
+	run_engine_wake_idle(1);
 	pthread_mutex_unlock(&re.mu);
 	for (i = 0; i < re.nthreads; i++)
 		pthread_join(re.threads[i], NULL);
 	run_log_flusher_stop();
+	for (i = 0; i < re.nthreads; i++)
+		pthread_cond_destroy(&re.waiters[i].cv);
 	free(re.threads);
+	free(re.waiters);
+	free(re.idle);
 	free(re.queue);
 	free(re.held);
 	close(re.pipe[0]);

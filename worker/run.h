@@ -71,12 +71,20 @@ int run_engine_wait_ms(void);
 int run_engine_fd(void);
 void run_engine_stop(struct db *db);
 
+/* The fast path (worker/run_fast.c): threads of their own completing
+ * runs.fast runs in batches, concurrently with each other and with the
+ * other claims; run_fast_wake asks one of them to look for queued ones. */
+int run_fast_start(int threads);
+void run_fast_wake(void);
+void run_fast_stop(void);
+
 /* Executes one target of a run (worker/run_target.c). */
 void run_target_exec(struct db *db, struct run_target *rt);
 
-/* Database statements of the engine (worker/run_db.c). Claims happen
- * between run_db_claim_begin and run_db_claim_end (one transaction holding
- * the claim lock); fast claims only lock their runs, and
+/* Database statements of the engine (worker/run_db.c). Claims of runs
+ * for the threads happen between run_db_claim_begin and run_db_claim_end
+ * (one transaction holding the claim lock); fast claims only lock their
+ * runs (in a transaction of their own, ended by run_db_claim_end), and
  * run_db_finish_fast completes them in that same transaction. */
 int run_db_claim_begin(struct db *db);
 int run_db_claim_end(struct db *db, int commit);

@@ -5,7 +5,8 @@
  * final), with the payloads the row triggers built, ids in commit order
  * and without gaps inside a statement; a statement that changes no state
  * emits nothing, one that changes some rows emits for those only; runs.fast
- * tells the two paths apart. */
+ * tells the two paths apart; more runs than a batch, on the fast path's
+ * two threads, each end once with their events in order. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "tests/lib/tc.h"
 
 #define NRUNS 30
+#define NMANY 1600 /* over three of the fast path's batches */
 
 static const char *job_new(const char *def);
 static int runs_wait(const char *job, int seconds);
@@ -212,5 +214,54 @@ main(void)
 		       run, NULL),
 	   "false failed the target selection matches no enabled target",
 	   "on the threads, which found no target");
+
+	/* runs.fast from what the job version stores (sql/014): an empty
+	 * selection of the run's own keeps the fast path, targets in the
+	 * job's definition do not. */
+	is(tc_db_value("WITH r AS (INSERT INTO automation.runs (job_id, "
+		       "job_version, job_name, targets) VALUES ($1, 1, 'eb', "
+		       "'{\"targets\": []}') RETURNING fast) SELECT "
+		       "fast::text FROM r",
+		       job, NULL),
+	   "true", "an empty selection of the run's own: fast");
+	ok(runs_wait(job, 30), "that run ended");
+	seq = job_new("{\"steps\": [{\"id\": \"n\", \"type\": "
+		      "\"local.noop\"}], \"targets\": {\"targets\": "
+		      "[\"00000000-0000-0000-0000-000000000000\"]}}");
+	is(tc_db_value("WITH r AS (INSERT INTO automation.runs (job_id, "
+		       "job_version, job_name) VALUES ($1, 1, 'eb') "
+		       "RETURNING fast) SELECT fast::text FROM r",
+		       seq, NULL),
+	   "false", "targets in the job's definition: not fast");
+	ok(runs_wait(seq, 30), "that run ended");
+
+	/* More runs than one batch takes: the fast path's threads complete
+	 * them concurrently, each exactly once, and every run's events
+	 * still come in the order of its life. */
+	job = job_new("{\"steps\": [{\"id\": \"a\", \"type\": "
+		      "\"local.noop\"}]}");
+	tc_db_exec("INSERT INTO automation.runs (job_id, job_version, "
+		   "job_name) SELECT $1, 1, 'eb' FROM generate_series(1, "
+		   "$2::int)",
+		   job, tc_printf("%d", NMANY), NULL);
+	ok(runs_wait(job, 120), "the %d runs ended", NMANY);
+	is(tc_db_value("SELECT count(*) FILTER (WHERE r.state = 'succeeded' "
+		       "AND r.attempts = 1 AND (SELECT count(*) FROM "
+		       "automation.run_targets t WHERE t.run_id = r.id) = 1 "
+		       "AND (SELECT count(*) FROM automation.run_steps s "
+		       "WHERE s.run_id = r.id) = 1)::text FROM "
+		       "automation.runs r WHERE r.job_id = $1",
+		       job, NULL),
+	   tc_printf("%d", NMANY),
+	   "each succeeded once, with one target and one step");
+	is(tc_db_value("SELECT string_agg(DISTINCT x.seq, ',') FROM (SELECT "
+		       "string_agg(e.type || ':' || (e.data->>'state'), ' ' "
+		       "ORDER BY e.id) AS seq FROM core.events e JOIN "
+		       "automation.runs r ON r.id = e.run_id WHERE r.job_id = "
+		       "$1 GROUP BY r.id) x",
+		       job, NULL),
+	   "run:queued run.target:succeeded run.step:succeeded "
+	   "run:succeeded",
+	   "every run's four events, in order");
 	return done_testing();
 }
