@@ -9,18 +9,19 @@
 #include "evprune.h"
 
 #define EVPRUNE_BATCH 10000
+#define EVPRUNE_STR_(x) #x
+#define EVPRUNE_STR(x) EVPRUNE_STR_(x)
 #define EVPRUNE_ROUNDS 10
 
-/* The oldest ids (at most 10,000 of them) up to the first event still
- * kept: ids are taken in time order (core.event_emit's lock), so both
- * bounds and the deletion are ranges of the primary key, and no index on
- * the time is needed. */
+/* Expired events among the 10,000 oldest ids: ids are taken in time
+ * order (core.event_emit's lock), so the expired ones come first, and
+ * each statement reads one range of the primary key, however many have
+ * expired; no index on the time is needed. */
 static const struct db_stmt evprune_delete = {
 	"evprune_delete",
-	"DELETE FROM core.events WHERE id < least(coalesce((SELECT k.id "
-	"FROM core.events k WHERE k.at >= now() - make_interval(days => "
-	"$1::int) ORDER BY k.id LIMIT 1), 9223372036854775807), (SELECT "
-	"min(m.id) FROM core.events m) + 10000)",
+	"DELETE FROM core.events WHERE id < (SELECT min(m.id) FROM "
+	"core.events m) + " EVPRUNE_STR(EVPRUNE_BATCH) " AND at < now() - "
+	"make_interval(days => $1::int)",
 	1};
 
 long long

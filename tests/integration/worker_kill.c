@@ -171,7 +171,8 @@ proc_alive(int pid)
 int
 main(void)
 {
-	const char *cred, *ta, *tb, *again, *once, *owner;
+	const char *cred, *ta, *tb, *again, *once, *owner, *oldest;
+	long long kept;
 	int pid, newpid, i;
 
 	tc_init(41);
@@ -208,6 +209,22 @@ main(void)
 			   again, once, owner, NULL),
 	       "==", 2, "its tasks are still marked running under its lease");
 
+	/* Retention: a worker deletes expired events when it starts (and
+	 * every 10 minutes), oldest ids first. */
+	cmp_ok(tc_db_count("SELECT count(core.event_emit('test.retention', "
+			   "NULL, 'admin', '{}')) FROM generate_series(1, 6)",
+			   NULL),
+	       "==", 6, "six events more (so that there are enough)");
+	oldest = tc_db_value("SELECT max(id) FROM (SELECT id FROM core.events "
+			     "ORDER BY id LIMIT 5) o",
+			     NULL);
+	cmp_ok(tc_db_exec("UPDATE core.events SET at = now() - interval '400 "
+			  "days' WHERE id <= $1::bigint",
+			  oldest, NULL),
+	       "==", 5, "the 5 oldest events aged past the retention in SQL");
+	kept = tc_db_count("SELECT count(*) FROM core.events WHERE id > "
+			   "$1::bigint",
+			   oldest, NULL);
 	ok(system("OPSCONDUCTOR_VAR=\"$OC_TEST_VAR\" BUILD=\"$OC_TEST_BUILD\" "
 		  "\"$OC_TEST_ROOT/scripts/stack.sh\" worker-start "
 		  ">/dev/null 2>&1") == 0,
@@ -215,6 +232,15 @@ main(void)
 	newpid = worker_pid();
 	ok(newpid > 0 && newpid != pid && proc_alive(newpid),
 	   "a new worker runs (pid %d)", newpid);
+
+	ok(wait_for("SELECT (count(*) = 0)::int FROM core.events WHERE id <= "
+		    "$1::bigint AND $2 <> ''",
+		    oldest, "x", 10),
+	   "the new worker deletes the expired events");
+	cmp_ok(tc_db_count("SELECT count(*) FROM core.events WHERE id > "
+			   "$1::bigint",
+			   oldest, NULL),
+	       ">=", kept, "and keeps every younger one");
 
 	/* Lease 10 s (check.sh), recovery every 5 s, then the task with
 	 * attempts left is claimed again. */
