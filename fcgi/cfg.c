@@ -95,9 +95,13 @@ cfg_load(const char *component)
 
 	if (cores < 1)
 		cores = 1;
-	/* A worker spends most of a request waiting on PostgreSQL, so a
-	 * pool keeps four per core busy (measured in bench/run.sh). */
-	rc |= cfg_int("OPSCONDUCTOR_POOL_WORKERS", (int)(4 * cores), 1, 256,
+	/* Two per core, at least four: with more, the processes of a busy
+	 * host (and their database backends) spend the cores switching
+	 * between each other; bench/run.sh measured 4 per pool ahead of 8
+	 * on 2 cores, cached or not. Four keep a pool answering while a
+	 * few children hash passwords or wait on the database. */
+	rc |= cfg_int("OPSCONDUCTOR_POOL_WORKERS",
+		      (int)(2 * cores > 4 ? 2 * cores : 4), 1, 256,
 		      &cfg.workers);
 	rc |= cfg_int("OPSCONDUCTOR_BODY_MAX", 65536, 1024, 64 << 20,
 		      &body_max);
