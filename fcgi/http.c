@@ -184,8 +184,6 @@ http_handle(struct req *r, const struct http_ctx *ctx, FCGX_Request *fr,
 		return r->status;
 	if (valid_query_or_problem(r, rt->query) < 0)
 		return r->status;
-	if ((rt->flags & ROUTE_CACHED) && rcache_get(r))
-		return r->status;
 	if (rt->flags & ROUTE_RAW_BODY)
 		goto handler;
 	if (r->raw_len > 0 && rt->body == NULL)
@@ -200,6 +198,10 @@ http_handle(struct req *r, const struct http_ctx *ctx, FCGX_Request *fr,
 		    valid_object_or_problem(r, r->body, rt->body) < 0)
 			return r->status;
 	}
+	/* Everything checked as for the handler: a cached answer is only
+	 * given where the handler would have run. */
+	if ((rt->flags & ROUTE_CACHED) && rcache_get(r))
+		return r->status;
 
 handler:
 	status = rt->handler(r);

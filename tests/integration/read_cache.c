@@ -268,6 +268,9 @@ users(const char *admin, const char *viewer)
 	tc_problem_is(r, 403, "forbidden", "... and the same list");
 	r = tc_req("GET", path, NULL, NULL);
 	tc_status_is(r, 401, "... and so is a caller with no token");
+	r = tc_req("GET", path, admin, "{\"x\":1}");
+	tc_problem_is(r, 400, "bad-request",
+		      "a cached GET sent with a body is refused as uncached");
 
 	r = tc_req("PATCH", path, admin, "{\"display_name\":\"Via API\"}");
 	tc_status_is(r, 200, "rename through the API");
