@@ -5,7 +5,9 @@
 # parallel OpenSSH `ssh` clients running the same command with the same
 # key exchange, host key type and ed25519 public-key login, in the same
 # benchmark run. Then a 5-step job on the same targets (one SSH session
-# per target, reused by every step). Starts a stack of its own.
+# per target, reused by every step), against OpenSSH running the same 5
+# commands per target over one connection each (ControlMaster). Starts a
+# stack of its own.
 #
 # Prints per run: the run's started_at..last target finished (PostgreSQL),
 # created_at..finished_at, and the client-observed time from POST
@@ -164,27 +166,67 @@ api_run() {
 	sql -F ' ' -c "SELECT round(extract(epoch FROM (SELECT max(finished_at) FROM automation.run_targets WHERE run_id = r.id) - r.started_at) * 1000), round(extract(epoch FROM r.finished_at - r.created_at) * 1000), $(((t1 - t0) / 1000000)), r.targets_succeeded, (SELECT count(*) FROM automation.run_steps WHERE run_id = r.id AND state = 'succeeded') FROM automation.runs r WHERE r.id = '$run'"
 }
 
-# TARGETS parallel OpenSSH clients: prints "ms succeeded client_cpu_ms".
-ssh_run() {
-	local t0 t1 t i ok=0 pids=() alg self=$BASHPID
-	alg=$(hostkey_alg)
-	t0=$(date +%s%N)
-	for ((t = 0; t < TARGETS; t++)); do
-		i=$((t % SERVERS))
-		ssh -q -p "${ports[$i]}" -i "${dirs[$i]}/id_ed25519" \
-			-o BatchMode=yes -o IdentitiesOnly=yes \
-			-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
-			-o HostKeyAlgorithms="$alg" -o KexAlgorithms="$KEX" \
-			-o ConnectTimeout=15 \
-			oc-test-key@127.0.0.1 "$CMD" >/dev/null 2>&1 &
-		pids+=("$!")
-	done
-	for t in "${pids[@]}"; do
+# OpenSSH's options for target t (server t % SERVERS), in ssh_o; the
+# host key algorithm from ssh_alg (set once, before the clock starts).
+ssh_opts() {
+	local i=$(($1 % SERVERS))
+	ssh_o=(-q -p "${ports[$i]}" -i "${dirs[$i]}/id_ed25519"
+		-o BatchMode=yes -o IdentitiesOnly=yes
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null
+		-o HostKeyAlgorithms="$ssh_alg" -o KexAlgorithms="$KEX"
+		-o ConnectTimeout=15)
+}
+
+# Waits for the clients started since t0 (pids) and prints "ms succeeded
+# client_cpu_ms" (the clients were the calling subshell's children).
+ssh_done() {
+	local t0=$1 self=$2 t t1 ok=0
+	shift 2
+	for t in "$@"; do
 		wait "$t" && ok=$((ok + 1))
 	done
 	t1=$(date +%s%N)
-	# The clients were this subshell's children.
 	echo "$(((t1 - t0) / 1000000)) $ok $(awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%d", ($14 + $15) * 1000 / hz }' "/proc/$self/stat")"
+}
+
+# TARGETS parallel OpenSSH clients: prints "ms succeeded client_cpu_ms".
+ssh_run() {
+	local t0 t pids=() ssh_o ssh_alg
+	ssh_alg=$(hostkey_alg)
+	t0=$(date +%s%N)
+	for ((t = 0; t < TARGETS; t++)); do
+		ssh_opts "$t"
+		ssh "${ssh_o[@]}" oc-test-key@127.0.0.1 "$CMD" >/dev/null 2>&1 &
+		pids+=("$!")
+	done
+	ssh_done "$t0" "$BASHPID" "${pids[@]}"
+}
+
+# The same with n commands per target over one OpenSSH connection
+# (ControlMaster: the first command opens it, the others are multiplexed
+# sessions on it), targets in parallel, each target's commands in turn:
+# what reusing one SSH connection for n steps costs OpenSSH.
+ssh_run_n() {
+	local n=$1 t0 t pids=() ssh_o ssh_alg mux
+	ssh_alg=$(hostkey_alg)
+	mux=$(mktemp -d /tmp/oc-fan-mux.XXXXXX)
+	t0=$(date +%s%N)
+	for ((t = 0; t < TARGETS; t++)); do
+		ssh_opts "$t"
+		ssh_o+=(-o ControlPath="$mux/$t")
+		(
+			ssh "${ssh_o[@]}" -o ControlMaster=yes -o ControlPersist=yes \
+				oc-test-key@127.0.0.1 "$CMD" >/dev/null 2>&1 || exit 1
+			for ((k = 2; k <= n; k++)); do
+				ssh "${ssh_o[@]}" -o ControlMaster=no \
+					oc-test-key@127.0.0.1 "$CMD" >/dev/null 2>&1 || exit 1
+			done
+			ssh "${ssh_o[@]}" -O exit oc-test-key@127.0.0.1 >/dev/null 2>&1 || true
+		) &
+		pids+=("$!")
+	done
+	ssh_done "$t0" "$BASHPID" "${pids[@]}"
+	rm -rf "$mux"
 }
 
 # CPU time in ms used by the processes given and their reaped children.
@@ -226,6 +268,8 @@ cli1=()
 run5=()
 cli5=()
 sshm=()
+ssh5=()
+cpus5=()
 cpu1=()
 cpus=()
 cpu5=()
@@ -264,6 +308,13 @@ for ((r = 1; r <= RUNS; r++)); do
 	run5+=("$rms")
 	cli5+=("$kms")
 	cpu5+=("$wc $sc $pc")
+	c0=$(cpu_now)
+	read -r ms okc ccpu < <(ssh_run_n 5)
+	c1=$(cpu_now)
+	read -r wc sc pc <<<"$(cpu_delta "$c0" "$c1")"
+	echo "bench:   ssh x5 run $r: $ms ms, $okc/$TARGETS succeeded; CPU ms: ssh clients $ccpu, sshd $sc"
+	ssh5+=("$ms")
+	cpus5+=("$ccpu $sc")
 done
 # Where a step's time goes in the last 5-step run: the step itself
 # (started..finished) and the gap before the next step of the target.
@@ -277,6 +328,7 @@ printf '  %-44s %s\n' "1-step run, client POST..seen finished:" "$(printf '%s\n'
 printf '  %-44s %s\n' "$TARGETS parallel OpenSSH ssh clients:" "$(printf '%s\n' "${sshm[@]}" | median)"
 printf '  %-44s %s\n' "5-step run, started..last target result:" "$(printf '%s\n' "${run5[@]}" | median)"
 printf '  %-44s %s\n' "5-step run, client POST..seen finished:" "$(printf '%s\n' "${cli5[@]}" | median)"
+printf '  %-44s %s\n' "OpenSSH, 5 commands per connection:" "$(printf '%s\n' "${ssh5[@]}" | median)"
 echo "  5-step run, per step: median $(echo "$split" | cut -d' ' -f1) ms started..finished, median $(echo "$split" | cut -d' ' -f2) ms from one step's end to the next's start"
 # Median per column of "a b c" lines.
 cpu_median() {
@@ -289,6 +341,7 @@ cpu_median() {
 read -r w1 s1 p1 <<<"$(cpu_median "${cpu1[@]}")"
 read -r c2 s2 <<<"$(cpu_median "${cpus[@]}")"
 read -r w5 s5 p5 <<<"$(cpu_median "${cpu5[@]}")"
-echo "  CPU per run (median ms): 1-step: worker $w1, sshd $s1, postgres $p1; ssh: clients $c2, sshd $s2; 5-step: worker $w5, sshd $s5, postgres $p5"
+read -r c5 s55 <<<"$(cpu_median "${cpus5[@]}")"
+echo "  CPU per run (median ms): 1-step: worker $w1, sshd $s1, postgres $p1; ssh: clients $c2, sshd $s2; 5-step: worker $w5, sshd $s5, postgres $p5; ssh x5: clients $c5, sshd $s55"
 echo "  load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "  SSH logins seen by the servers (connection tests, warm-up, $RUNS x (1-step + ssh + 5-step) x $TARGETS): $sessions"
+echo "  SSH logins seen by the servers (connection tests, warm-up, $RUNS x (1-step + ssh + 5-step + ssh x5) x $TARGETS): $sessions"
