@@ -3,9 +3,10 @@
 # one-step local.noop job in one INSERT ... SELECT and times from that
 # INSERT's commit until the worker has finished them all; then measures,
 # on an idle worker, the latency from a run's commit to its first step
-# starting (run_steps.started_at - the creating transaction's commit
-# timestamp) for a local.noop job (batched fast path) and a local.sleep 0
-# job (the threads).
+# starting (run_steps.started_at - the moment the creating client had the
+# commit's answer, and - the transaction's commit timestamp) for a
+# local.noop job (batched fast path) and a local.sleep 0 job (the
+# threads).
 #
 # Usage: BUILD=<dir> bench/queue.sh   (after make)
 # Knobs: OC_BENCH_RUNS (20000), OC_BENCH_LATENCY_RUNS (200),
@@ -32,11 +33,11 @@ bench_stack queue
 db="host=$tmp/var/run port=5432 dbname=opsconductor user=opsconductor"
 export PGPASSFILE=$tmp/var/keys/pgpass
 q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" "$@"; }
-# Commit timestamps (pg_xact_commit_timestamp): the figures below are
-# measured from the commit of the enqueuing transaction, as the server
-# recorded it (the record is written just before the WAL flush, so the
-# flush is inside the figure). A setting of this benchmark's cluster only,
-# taken by a restart of the stack.
+# Commit timestamps (pg_xact_commit_timestamp): the queue is timed from
+# the enqueuing transaction's commit as the server recorded it (the record
+# is written just before the WAL flush, so the flush is inside the
+# figure), and the latencies are shown from it too. A setting of this
+# benchmark's cluster only, taken by a restart of the stack.
 q -c "ALTER SYSTEM SET track_commit_timestamp = on" >/dev/null
 stack stop >/dev/null 2>&1
 stack start >"$tmp/start.log" 2>&1 || { cat "$tmp/start.log" >&2; oc_die "the stack did not restart"; }
@@ -120,27 +121,37 @@ read -r ok wall enq done events < <(q -F ' ' -c "WITH c AS (SELECT pg_xact_commi
 [ -n "$done" ] || oc_die "no commit timestamp for the enqueue"
 [ "$ok" = "$RUNS" ] || oc_die "only $ok of $RUNS runs succeeded"
 
-# Each run is created by one autocommitted statement, 20 ms apart. The
+# The runs are created by bench/latency.c, one autocommitted statement
+# each, 20 ms apart; it prints when it had each commit's answer. The
 # first WARM runs of each job are not counted: they are the first work of
 # sessions the worker opened at its start (statements prepared, plans and
 # catalog caches filled on first use); their worst is printed apart.
-# Prints "p50 p99 max n claim_p50 stmt_p50 stmt_p99 cold_max" in ms: commit
-# -> first step started (run_steps.started_at), commit -> the run claimed
-# (runs.started_at), the creating statement's start (runs.created_at)
-# -> first step.
+# Prints "p50 p99 max n cts_p50 cts_p99 claim_p50 cold_max" in ms: from
+# the client's answer to the first step's start (run_steps.started_at);
+# the same from the transaction's commit timestamp (taken before the
+# commit's WAL flush, so the flush is inside); from the answer to the
+# run's claim (runs.started_at).
 WARM=${OC_BENCH_LATENCY_WARM:-20}
+driver=$BUILD_DIR/bench/latency
+mkdir -p "$BUILD_DIR/bench"
+if [ ! -x "$driver" ] || [ "$BENCH_DIR/latency.c" -nt "$driver" ]; then
+	${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror \
+		-I/usr/include/postgresql -o "$driver" "$BENCH_DIR/latency.c" -lpq
+fi
 latency() { # job -> see above
-	local i
-	for ((i = 0; i < WARM + LAT; i++)); do
-		printf "SELECT automation.run_create(NULL, '%s', '{}', NULL, NULL, NULL, NULL, 'api', NULL, NULL, NULL, NULL, NULL);\nSELECT pg_sleep(0.02);\n" "$1"
-	done | q >/dev/null
+	local answers
+	answers=$("$driver" "$db" "$1" $((WARM + LAT))) || oc_die "the latency driver failed"
 	sleep 2
 	{
-		echo "CREATE TEMP TABLE ms AS SELECT row_number() OVER (ORDER BY r.created_at) AS k, r.created_at, extract(epoch FROM min(s.started_at) - c.at) * 1000 AS ms, extract(epoch FROM r.started_at - c.at) * 1000 AS claim, extract(epoch FROM min(s.started_at) - r.created_at) * 1000 AS stmt FROM automation.runs r JOIN automation.run_steps s ON s.run_id = r.id CROSS JOIN LATERAL (SELECT pg_xact_commit_timestamp(e.xmin) AS at FROM core.events e WHERE e.run_id = r.id AND e.type = 'run' AND e.data->>'state' = 'queued' LIMIT 1) c WHERE r.job_id = '$1' GROUP BY r.id, r.created_at, r.started_at, c.at;"
+		echo "CREATE TEMP TABLE ans (id uuid, at_us bigint);"
+		echo "COPY ans FROM STDIN;"
+		printf '%s\n' "$answers"
+		echo '\.'
+		echo "CREATE TEMP TABLE ms AS SELECT row_number() OVER (ORDER BY a.at_us) AS k, extract(epoch FROM min(s.started_at) - to_timestamp(a.at_us / 1e6)) * 1000 AS ms, extract(epoch FROM min(s.started_at) - c.at) * 1000 AS cts, extract(epoch FROM r.started_at - to_timestamp(a.at_us / 1e6)) * 1000 AS claim FROM ans a JOIN automation.runs r ON r.id = a.id JOIN automation.run_steps s ON s.run_id = r.id CROSS JOIN LATERAL (SELECT pg_xact_commit_timestamp(e.xmin) AS at FROM core.events e WHERE e.run_id = r.id AND e.type = 'run' AND e.data->>'state' = 'queued' LIMIT 1) c GROUP BY a.id, a.at_us, r.started_at, c.at;"
 		if [ "${OC_BENCH_LATENCY_SEQ:-0}" = 1 ]; then
 			echo "SELECT 'seq', string_agg(round(ms::numeric, 2)::text, ' ' ORDER BY k) FROM ms;"
 		fi
-		echo "SELECT 'lat', round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 2), round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)::numeric, 2), round(max(ms)::numeric, 2), count(*), round(percentile_cont(0.5) WITHIN GROUP (ORDER BY claim)::numeric, 2), round(percentile_cont(0.5) WITHIN GROUP (ORDER BY stmt)::numeric, 2), round(percentile_cont(0.99) WITHIN GROUP (ORDER BY stmt)::numeric, 2), (SELECT round(max(ms)::numeric, 2) FROM ms WHERE k <= $WARM) FROM ms WHERE k > $WARM;"
+		echo "SELECT 'lat', round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 2), round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)::numeric, 2), round(max(ms)::numeric, 2), count(*), round(percentile_cont(0.5) WITHIN GROUP (ORDER BY cts)::numeric, 2), round(percentile_cont(0.99) WITHIN GROUP (ORDER BY cts)::numeric, 2), round(percentile_cont(0.5) WITHIN GROUP (ORDER BY claim)::numeric, 2), (SELECT round(max(ms)::numeric, 2) FROM ms WHERE k <= $WARM) FROM ms WHERE k > $WARM;"
 	} | q -F ' ' | while read -r tag rest; do
 		case $tag in
 		seq) echo "$rest" >&2 ;;
@@ -154,19 +165,19 @@ latency() { # job -> see above
 q -c "VACUUM ANALYZE automation.runs, automation.run_targets, automation.run_steps, core.events" -c "CHECKPOINT" >/dev/null
 sleep 1
 echo "bench: latency, $LAT runs one at a time on an idle worker"
-read -r f50 f99 fmax fn fc50 fs50 fs99 fcold < <(latency "$lat")
-read -r s50 s99 smax sn sc50 ss50 ss99 scold < <(latency "$sleep0")
+read -r f50 f99 fmax fn ft50 ft99 fc50 fcold < <(latency "$lat")
+read -r s50 s99 smax sn st50 st99 sc50 scold < <(latency "$sleep0")
 
 echo
 printf 'queue: %d local.noop runs, from the enqueue'"'"'s commit to the last finished %.2f s = %.0f runs/s; %d events\n' \
 	"$RUNS" "$done" "$(echo "$RUNS / $done" | bc -l)" "$events"
 printf 'queue: enqueue (one INSERT ... SELECT, committed) %.2f s; first enqueued to last finished %.2f s = %.0f runs/s\n' \
 	"$enq" "$wall" "$(echo "$RUNS / $wall" | bc -l)"
-for v in "local.noop (fast path)|$fn|$f50|$f99|$fmax|$fc50|$fs50|$fs99|$fcold" \
-	"local.sleep 0 (threads)|$sn|$s50|$s99|$smax|$sc50|$ss50|$ss99|$scold"; do
-	IFS='|' read -r name n p50 p99 max c50 t50 t99 cold <<<"$v"
-	printf 'latency commit -> first step, %s, %d runs: p50 %s ms, p99 %s ms, max %s ms; commit -> claimed p50 %s ms; from the creating statement'"'"'s start p50 %s, p99 %s ms; the %d warm-up runs before: max %s ms\n' \
-		"$name" "$n" "$p50" "$p99" "$max" "$c50" "$t50" "$t99" "$WARM" "$cold"
+for v in "local.noop (fast path)|$fn|$f50|$f99|$fmax|$ft50|$ft99|$fc50|$fcold" \
+	"local.sleep 0 (threads)|$sn|$s50|$s99|$smax|$st50|$st99|$sc50|$scold"; do
+	IFS='|' read -r name n p50 p99 max t50 t99 c50 cold <<<"$v"
+	printf 'latency commit -> first step, %s, %d runs: p50 %s ms, p99 %s ms, max %s ms (from the commit'"'"'s answer); from the commit timestamp p50 %s, p99 %s ms; answer -> claimed p50 %s ms; the %d warm-up runs before: max %s ms\n' \
+		"$name" "$n" "$p50" "$p99" "$max" "$t50" "$t99" "$c50" "$WARM" "$cold"
 done
 printf 'queue CPU: database %.2f s, worker %.2f s (%.0f us per run)\n' \
 	"$(echo "($db1 - $db0) / $hz" | bc -l)" "$(echo "($w1 - $w0) / $hz" | bc -l)" \
