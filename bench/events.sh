@@ -37,13 +37,7 @@ fi
 bench_stack events
 db="host=$tmp/var/run port=5432 dbname=opsconductor user=opsconductor password=$(cat "$tmp/var/keys/db/opsconductor.password")"
 
-token=$(OC_U=admin perl -MJSON::PP -e 'print encode_json({username => $ENV{OC_U},
-		password => $ENV{OPSCONDUCTOR_ADMIN_PASSWORD}})' |
-	curl -sk -X POST -H 'Content-Type: application/json' \
-		--data-binary @- "$url/api/v1/auth/login" |
-	perl -MJSON::PP -e 'local $/; my $j = eval { decode_json(<STDIN>) } || {};
-		print $j->{access_token} // ""')
-[ -n "$token" ] || oc_die "could not log in as admin for a token"
+token=$(bench_token)
 
 run=$(psql -X -At -v ON_ERROR_STOP=1 -d "$db" <<-'SQL' | tail -n1
 	WITH j AS (INSERT INTO automation.jobs (name) VALUES ('events bench')

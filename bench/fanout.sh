@@ -62,13 +62,7 @@ db="host=$tmp/var/run port=5432 dbname=opsconductor user=opsconductor"
 export PGPASSFILE=$tmp/var/keys/pgpass
 sql() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" "$@"; }
 
-token=$(OC_P=$OPSCONDUCTOR_ADMIN_PASSWORD perl -MJSON::PP -e \
-	'print encode_json({username => "admin", password => $ENV{OC_P}})' |
-	curl -sk -X POST -H 'Content-Type: application/json' --data-binary @- \
-		"$url/api/v1/auth/login" |
-	perl -MJSON::PP -e 'local $/; my $j = eval { decode_json(<STDIN>) } || {};
-		print $j->{access_token} // ""')
-[ -n "$token" ] || oc_die "could not log in as admin"
+token=$(bench_token)
 api() {
 	local method=$1 path=$2 body=${3:-}
 	curl -sk -X "$method" -H "Authorization: Bearer $token" \

@@ -13,6 +13,7 @@
 #        OC_BENCH_LATENCY_WARM (20, runs before those, not counted),
 #        OC_BENCH_LATENCY_SEQ=1 (print each latency run's figure, in order),
 #        OC_BENCH_WORKER_THREADS (the stack's default),
+#        OC_BENCH_QUEUE_STREAMS (0: event streams open during the queue),
 #        OC_BENCH_ASYNC_COMMIT=1 (the worker's role commits with
 #        synchronous_commit off: what the fsync per commit costs; not a
 #        shipped setting).
@@ -77,7 +78,19 @@ cpu_ticks() {
 		$db += t($_ + 0, 0) while <$c>;
 		print $db, " ", t($w, 0), "\n";' "$pm" "$w"
 }
-echo "bench: enqueueing $RUNS runs of a one-step local.noop job"
+# Event streams open during the queue (none by default): with one, the
+# events process reads and sends every event of the queue's runs.
+STREAMS=${OC_BENCH_QUEUE_STREAMS:-0}
+streams=()
+if [ "$STREAMS" -gt 0 ]; then
+	token=$(bench_token)
+	for ((i = 0; i < STREAMS; i++)); do
+		curl -skN -H "Authorization: Bearer $token" "$url/api/v1/events" >/dev/null 2>&1 &
+		streams+=("$!")
+	done
+	sleep 1
+fi
+echo "bench: enqueueing $RUNS runs of a one-step local.noop job ($STREAMS event streams open)"
 read -r db0 w0 < <(cpu_ticks)
 # One INSERT, committed on its own; the queue is timed from its commit
 # ("enqueued in bulk, then the time until all are finished"), the
@@ -114,6 +127,9 @@ q -v job="$noop" <<-'SQL'
 	$$;
 SQL
 read -r db1 w1 < <(cpu_ticks)
+for i in ${streams[@]+"${streams[@]}"}; do
+	kill "$i" 2>/dev/null || true
+done
 hz=$(getconf CLK_TCK)
 # The enqueue's commit: the runs' rows now carry the transactions that
 # completed them, their "queued" event rows still carry the INSERT's.
@@ -182,4 +198,4 @@ done
 printf 'queue CPU: database %.2f s, worker %.2f s (%.0f us per run)\n' \
 	"$(echo "($db1 - $db0) / $hz" | bc -l)" "$(echo "($w1 - $w0) / $hz" | bc -l)" \
 	"$(echo "($db1 - $db0 + $w1 - $w0) * 1000000 / $hz / $RUNS" | bc -l)"
-printf 'worker threads: %s; synchronous_commit off: %s; load average: %s\n' "${OPSCONDUCTOR_WORKER_THREADS:-default (32)}" "${OC_BENCH_ASYNC_COMMIT:-0}" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf 'worker threads: %s; event streams open during the queue: %s; synchronous_commit off: %s; load average: %s\n' "${OPSCONDUCTOR_WORKER_THREADS:-default (32)}" "$STREAMS" "${OC_BENCH_ASYNC_COMMIT:-0}" "$(cut -d' ' -f1-3 /proc/loadavg)"

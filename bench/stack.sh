@@ -66,3 +66,16 @@ bench_stack() {
 		oc_die "the stack did not start"
 	fi
 }
+
+# Prints an access token for the stack's admin (after bench_stack).
+bench_token() {
+	local t
+	t=$(OC_P=$OPSCONDUCTOR_ADMIN_PASSWORD perl -MJSON::PP -e \
+		'print encode_json({username => "admin", password => $ENV{OC_P}})' |
+		curl -sk -X POST -H 'Content-Type: application/json' \
+			--data-binary @- "$url/api/v1/auth/login" |
+		perl -MJSON::PP -e 'local $/; my $j = eval { decode_json(<STDIN>) } || {};
+			print $j->{access_token} // ""')
+	[ -n "$t" ] || oc_die "could not log in as admin"
+	echo "$t"
+}

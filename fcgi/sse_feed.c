@@ -39,6 +39,7 @@ static const struct db_stmt sse_replay_events = {
 	4};
 
 
+static int sse_feed_end(struct db *db, long long *id);
 static struct sse_msg *sse_feed_msg_new(const PGresult *res, int row);
 static int sse_feed_push_locked(struct sse_stream *s, struct sse_msg *m);
 static int sse_feed_wants(const struct sse_stream *s, const char *type,
@@ -142,6 +143,20 @@ sse_feed_wants(const struct sse_stream *s, const char *type,
 
 /* Reads the events after sse_last and queues them on every live stream
  * that wants them. Called with sse_reg_mu held. 0 or -1. */
+/* The newest event's id (0 when there is none): every event up to it is
+ * committed, as ids are taken under the event lock (sql/010). */
+static int
+sse_feed_end(struct db *db, long long *id)
+{
+	PGresult *res = db_exec(db, &sse_max_id, NULL, NULL);
+
+	if (res == NULL)
+		return -1;
+	*id = atoll(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return 0;
+}
+
 static int
 sse_feed_new(struct db *db)
 {
@@ -153,6 +168,16 @@ sse_feed_new(struct db *db)
 	size_t j;
 	int i, n;
 
+	/* No stream to feed: only where the log ends is needed (a stream
+	 * that starts later goes live there, or replays up to there from
+	 * the table), not every event's text. */
+	if (sse_nstreams == 0) {
+		if (sse_feed_end(db, &id) < 0)
+			return -1;
+		if (id > sse_last)
+			sse_last = id;
+		return 0;
+	}
 	do {
 		snprintf(after, sizeof(after), "%lld", sse_last);
 		res = db_exec(db, &sse_new_events, DB_PARAMS(after), NULL);
@@ -271,7 +296,6 @@ sse_feed_main(void *arg)
 	struct db *db = db_new("oc_events");
 	struct pollfd pfd[2];
 	PGnotify *note;
-	PGresult *res;
 	PGconn *conn, *listened = NULL;
 	uint64_t junk;
 	int backend = 0, more;
@@ -290,13 +314,8 @@ sse_feed_main(void *arg)
 			}
 			listened = conn;
 			backend = PQbackendPID(conn);
-			if (sse_last < 0) {
-				res = db_exec(db, &sse_max_id, NULL, NULL);
-				if (res == NULL)
-					continue;
-				sse_last = atoll(PQgetvalue(res, 0, 0));
-				PQclear(res);
-			}
+			if (sse_last < 0 && sse_feed_end(db, &sse_last) < 0)
+				continue;
 			log_msg(LOG_INFO, NULL,
 				"events: listening, last event %lld", sse_last);
 		}
