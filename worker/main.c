@@ -43,7 +43,12 @@ static void *worker_thread(void *arg);
 static void worker_held_remove(const struct task *t);
 static int worker_listen(struct db *db);
 static int worker_wait(struct db *db, int timeout_ms);
-static void worker_notified(PGnotify *n, int *runs, int *other);
+/* What woke the claim loop (worker_wait). */
+#define WORKER_WAKE_ALL 1  /* look at everything */
+#define WORKER_WAKE_RUNS 2 /* new runs for the executor threads */
+#define WORKER_WAKE_FAST 4 /* new runs for the fast path */
+
+static int worker_notified(PGnotify *n);
 
 static void
 worker_on_signal(int sig)
@@ -124,27 +129,28 @@ worker_listen(struct db *db)
 	return db_command(db, "LISTEN oc_tasks");
 }
 
-/* Sleeps until a NOTIFY arrives or timeout_ms passes. 1 when the
- * scheduler should look now: a notification other than a new run's, or
- * none (the timeout, the run engine's pipe); 0 when only runs were
- * queued, which the run engine claims without the scheduler's queries in
- * front of it. */
+/* Sleeps until a NOTIFY arrives or timeout_ms passes. Returns what woke
+ * it (WORKER_WAKE_*): a notification other than a new run's, or none
+ * (the timeout, the run engine's pipe), is WORKER_WAKE_ALL: the scheduler
+ * and every claim look; new runs only are claimed without the
+ * scheduler's queries in front of them, and new fast runs only by the
+ * fast path alone. */
 static int
 worker_wait(struct db *db, int timeout_ms)
 {
 	PGconn *c = db_conn(db);
 	struct pollfd pfd[2];
 	PGnotify *n;
-	int runs = 0, other = 0;
+	int woke = 0;
 
 	if (c == NULL) {
 		usleep((useconds_t)timeout_ms * 1000);
-		return 1;
+		return WORKER_WAKE_ALL;
 	}
 	/* A NOTIFY read along with a query's result is already queued: do
 	 * not sleep on a socket that has nothing more to say. */
 	while ((n = PQnotifies(c)) != NULL) {
-		worker_notified(n, &runs, &other);
+		woke |= worker_notified(n);
 		timeout_ms = 0;
 	}
 	pfd[0].fd = PQsocket(c);
@@ -152,21 +158,25 @@ worker_wait(struct db *db, int timeout_ms)
 	/* The run engine wakes the loop when a thread freed room. */
 	pfd[1].fd = run_engine_fd();
 	pfd[1].events = POLLIN;
-	if (poll(pfd, 2, timeout_ms) > 0)
+	if (poll(pfd, 2, timeout_ms) > 0) {
 		PQconsumeInput(c);
+		if (pfd[1].revents & POLLIN)
+			woke |= WORKER_WAKE_ALL;
+	}
 	while ((n = PQnotifies(c)) != NULL)
-		worker_notified(n, &runs, &other);
-	return other || !runs;
+		woke |= worker_notified(n);
+	return woke != 0 ? woke : WORKER_WAKE_ALL;
 }
 
-static void
-worker_notified(PGnotify *n, int *runs, int *other)
+static int
+worker_notified(PGnotify *n)
 {
-	if (strcmp(n->extra, "run") == 0)
-		*runs = 1;
-	else
-		*other = 1;
+	int woke = strcmp(n->extra, "run") == 0		? WORKER_WAKE_RUNS
+		   : strcmp(n->extra, "run.fast") == 0 ? WORKER_WAKE_FAST
+							: WORKER_WAKE_ALL;
+
 	PQfreemem(n);
+	return woke;
 }
 
 int
@@ -179,7 +189,7 @@ main(int argc, char **argv)
 	time_t now, next_beat = 0, next_renew = 0, next_recover = 0;
 	time_t next_prune = 0;
 	int i, n, free_slots, wait_ms, listening = 0, listen_pid = 0;
-	int woken = 1, sched_ms;
+	int woken = WORKER_WAKE_ALL, fast_only, sched_ms;
 
 	if (argc > 1 && strcmp(argv[1], "rotate-secrets") != 0) {
 		fprintf(stderr, "usage: oc-worker [rotate-secrets ...] "
@@ -247,16 +257,21 @@ main(int argc, char **argv)
 			next_prune = now + 600;
 		}
 		/* Schedules first, so a stream of tasks cannot starve them. */
-		sched_ms = sched_fire_due(db, woken, cfg.poll_s * 1000);
+		sched_ms = sched_fire_due(db, woken & WORKER_WAKE_ALL,
+					  cfg.poll_s * 1000);
+		/* Runs of jobs: claims, leases, cancels, timeouts. Woken for
+		 * new fast runs only, the fast path claims them alone. */
+		fast_only = woken == WORKER_WAKE_FAST;
 		woken = 0;
-		/* Runs of jobs: claims, leases, cancels, timeouts. */
-		run_engine_tick(db);
+		if (fast_only)
+			run_fast_wake();
+		run_engine_tick(db, !fast_only);
 		pthread_mutex_lock(&ws.mu);
 		free_slots = cfg.worker_threads - ws.busy - ws.queued;
 		pthread_mutex_unlock(&ws.mu);
-		n = free_slots > 0 ? task_claim(db, claimed, free_slots,
-						cfg.lease_s)
-				   : 0;
+		n = free_slots > 0 && !fast_only
+			? task_claim(db, claimed, free_slots, cfg.lease_s)
+			: 0;
 		if (n > 0) {
 			pthread_mutex_lock(&ws.mu);
 			for (i = 0; i < n; i++) {

@@ -369,7 +369,7 @@ run_engine_start_run(struct db *db, struct run *r)
 }
 
 void
-run_engine_tick(struct db *db)
+run_engine_tick(struct db *db, int claim)
 {
 	long long now = run_now_ms();
 	char drain[64];
@@ -392,7 +392,7 @@ run_engine_tick(struct db *db)
 		re.next_renew = now + RUN_TICK_MS;
 	}
 	pthread_mutex_unlock(&re.mu);
-	if (!re.stopping)
+	if (!re.stopping && claim)
 		run_engine_claim(db);
 }
 

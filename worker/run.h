@@ -63,10 +63,11 @@ long long run_now_ms(void);
  * it claims, renews leases, sees cancels and timeouts and recovers runs of
  * dead workers. run_engine_wait_ms is how long the loop may sleep;
  * run_engine_fd becomes readable when the engine wants a tick (a thread
- * freed capacity). run_engine_stop stops claiming and waits for the runs
- * in hand to finish, renewing their leases. */
+ * freed capacity); a tick with claim 0 does all but claim new runs.
+ * run_engine_stop stops claiming and waits for the runs in hand to
+ * finish, renewing their leases. */
 int run_engine_start(int threads);
-void run_engine_tick(struct db *db);
+void run_engine_tick(struct db *db, int claim);
 int run_engine_wait_ms(void);
 int run_engine_fd(void);
 void run_engine_stop(struct db *db);

@@ -20,6 +20,7 @@
 #include "ssh.h"
 #include "step.h"
 #include "steptype.h"
+#include "task.h"
 #include "tmpl.h"
 #include "winrm.h"
 
@@ -42,14 +43,20 @@ static const struct db_stmt run_target_state = {
     "WHEN $2 = 'running' THEN NULL ELSE clock_timestamp() END "
     "WHERE id = $1::uuid",
     3};
+/* A step starts only while this worker holds the run's lease ($6): no
+ * row when it does not (the claim's commit, which is not waited for, was
+ * lost with a database crash, or the lease was taken over). The commit
+ * of this row flushes the claim's too: it is written before it. */
 static const struct db_stmt run_target_step_start = {
     "run_target_step_start",
-    "WITH t AS (UPDATE automation.run_targets SET state = 'running', "
-    "started_at = clock_timestamp() WHERE id = $2::uuid AND state = "
-    "'queued') INSERT INTO automation.run_steps (run_id, run_target_id, "
-    "step_id, step_type, attempt) VALUES ($1::uuid, $2::uuid, $3, $4, "
-    "$5::int) RETURNING id",
-    5};
+    "WITH l AS (SELECT 1 FROM automation.runs WHERE id = $1::uuid AND "
+    "lease_owner = $6 AND state = 'running'), t AS (UPDATE "
+    "automation.run_targets SET state = 'running', started_at = "
+    "clock_timestamp() WHERE id = $2::uuid AND state = 'queued' AND "
+    "EXISTS (SELECT 1 FROM l)) INSERT INTO automation.run_steps (run_id, "
+    "run_target_id, step_id, step_type, attempt) SELECT $1::uuid, "
+    "$2::uuid, $3, $4, $5::int WHERE EXISTS (SELECT 1 FROM l) RETURNING id",
+    6};
 static const struct db_stmt run_target_file_load = {
     "run_target_file_load",
     "SELECT encode(content, 'hex'), sha256 FROM automation.job_files "
@@ -478,11 +485,22 @@ run_target_attempt(struct run_exec *x, json_object *step, int idx, int attempt)
 	int tmo;
 
 	snprintf(att, sizeof(att), "%d", attempt);
-	if (run_target_retry(
-		x, &run_target_step_start,
-		DB_PARAMS(r->id, x->rt->id, sid, type ? type : "", att),
-		&res) < 0)
+	if (run_target_retry(x, &run_target_step_start,
+			     DB_PARAMS(r->id, x->rt->id, sid, type ? type : "",
+				       att, task_owner()),
+			     &res) < 0)
 		return STEP_FAILED;
+	if (PQntuples(res) != 1) {
+		/* Not this worker's run any more: nothing more of it runs
+		 * here, and nothing final is written. */
+		PQclear(res);
+		log_msg(LOG_WARN, NULL,
+			"run %s: lease lost before step %s; stopping", r->id,
+			sid);
+		r->lease_lost = 1;
+		r->cancel = 1;
+		return STEP_CANCELED;
+	}
 	rowid = strdup(PQgetvalue(res, 0, 0));
 	PQclear(res);
 	if (rowid == NULL)

@@ -6,6 +6,7 @@
  * parallel and their step writes batched in order, runs of a dead worker
  * failed or requeued, and a second worker on the same queue never running
  * a run twice. */
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <libpq-fe.h>
 
 #include "seal.h"
 #include "tests/lib/tap.h"
@@ -26,6 +29,40 @@ static double now_s(void);
 static const char *lost_run(const char *job, const char *owner,
 			    const char *max_attempts);
 static const char *secret_run(const char *job, const char *bind_to);
+static const char *heard(PGconn *c, int want);
+
+/* The payloads of oc_tasks notifications on c, sorted and joined by a
+ * space, once want of them arrived (or after 5 s). */
+static const char *
+heard(PGconn *c, int want)
+{
+	const char *got[8];
+	struct pollfd p = {.fd = PQsocket(c), .events = POLLIN};
+	PGnotify *n;
+	char out[256] = "";
+	int k = 0, i, j, waited;
+
+	for (waited = 0; k < want && waited < 5000; waited += 50) {
+		PQconsumeInput(c);
+		while (k < 8 && (n = PQnotifies(c)) != NULL) {
+			got[k++] = tc_printf("%s", n->extra);
+			PQfreemem(n);
+		}
+		if (k < want)
+			(void)poll(&p, 1, 50);
+	}
+	for (i = 1; i < k; i++)
+		for (j = i; j > 0 && strcmp(got[j - 1], got[j]) > 0; j--) {
+			const char *t = got[j];
+
+			got[j] = got[j - 1];
+			got[j - 1] = t;
+		}
+	for (i = 0; i < k; i++)
+		snprintf(out + strlen(out), sizeof(out) - strlen(out), "%s%s",
+			 i ? " " : "", got[i]);
+	return tc_printf("%s", out);
+}
 
 /* A run with secret parameters sealed as the API seals them, bound to
  * "run:<bind_to>" (its own id unless bind_to is given). */
@@ -141,12 +178,14 @@ int
 main(void)
 {
 	const char *job, *run, *run2, *tag, *g1, *g2, *t[6];
+	PGconn *listener;
+	PGresult *res;
 	char cmd[4096];
 	double t0, el;
 	pid_t second;
 	int i;
 
-	tc_init(70);
+	tc_init(78);
 
 	/* The fast path: one local.noop step on the local pseudo-target. */
 	job = job_new("{\"steps\": [{\"id\": \"only\", \"type\": "
@@ -169,6 +208,26 @@ main(void)
 			   "AND type IN ('run', 'run.target', 'run.step')",
 			   run, NULL),
 	       ">=", 4, "events were emitted for the run, target and step");
+
+	/* New runs wake the workers with what they need to look at:
+	 * "run.fast" for runs the fast path completes, "run" for the
+	 * others, both when one statement inserts both. */
+	listener = PQconnectdb(tc_env("OC_TEST_DB"));
+	res = PQexec(listener, "LISTEN oc_tasks");
+	ok(PQresultStatus(res) == PGRES_COMMAND_OK, "a session listens");
+	PQclear(res);
+	run_new(job, NULL);
+	is(heard(listener, 1), "run.fast", "a fast run: run.fast");
+	run2 = job_new("{\"steps\": [{\"id\": \"s\", \"type\": "
+		       "\"local.sleep\", \"inputs\": {\"seconds\": 0}}]}");
+	run_new(run2, NULL);
+	is(heard(listener, 1), "run", "another run: run");
+	tc_db_exec("INSERT INTO automation.runs (job_id, job_version, "
+		   "job_name) SELECT j, 1, 'both' FROM unnest(ARRAY[$1, "
+		   "$2]::uuid[]) AS j",
+		   job, run2, NULL);
+	is(heard(listener, 2), "run run.fast", "both in one statement: both");
+	PQfinish(listener);
 
 	/* Secret parameters are opened by the worker only; a blob bound to
 	 * another run cannot be. */
@@ -408,6 +467,34 @@ main(void)
 		       "= $1",
 		       run, NULL),
 	   "2", "as its second attempt");
+
+	/* A run this worker no longer holds (taken over, or its claim lost
+	 * with a database crash) starts no further step, and the worker
+	 * writes nothing final for it. */
+	job = job_new("{\"steps\": [{\"id\": \"a\", \"type\": "
+		      "\"local.sleep\", \"inputs\": {\"seconds\": 1}, "
+		      "\"on_success\": [\"b\"]}, {\"id\": \"b\", \"type\": "
+		      "\"local.noop\"}]}");
+	run = run_new(job, NULL);
+	for (i = 0; i < 100 && strcmp(run_steps(run), "a:running:1") != 0; i++)
+		usleep(20 * 1000);
+	is(run_steps(run), "a:running:1", "a run's first step is running");
+	ok(tc_db_exec("UPDATE automation.runs SET lease_owner = "
+		      "'worker:other:1', lease_expires_at = now() + interval "
+		      "'1 hour' WHERE id = $1",
+		      run, NULL) == 1,
+	   "another worker takes its lease");
+	usleep(2500 * 1000);
+	unlike(run_steps(run), "b:", "its next step never starts here");
+	is(tc_db_value("SELECT state || ' ' || lease_owner || ' ' || "
+		       "(finished_at IS NULL) FROM automation.runs WHERE id = $1",
+		       run, NULL),
+	   "running worker:other:1 true",
+	   "and this worker wrote nothing final for it");
+	tc_db_exec("UPDATE automation.runs SET state = 'canceled', lease_owner "
+		   "= NULL, lease_expires_at = NULL, finished_at = now() WHERE "
+		   "id = $1",
+		   run, NULL);
 
 	/* A second worker on the same queue: every run done once. */
 	snprintf(cmd, sizeof(cmd), "%s/bin/oc-worker", tc_env("OC_TEST_BUILD"));
