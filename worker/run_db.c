@@ -59,42 +59,49 @@ static const struct db_stmt run_db_claim_fast_stmt = {
     "ORDER BY q.created_at LIMIT $1::int FOR UPDATE OF q SKIP LOCKED",
     1};
 
+/* A run's targets, made once (an earlier attempt's rows are kept) and
+ * returned in order, its targets_total set: one statement. The rows
+ * inserted are not in the statement's snapshot of run_targets, so they
+ * are added from RETURNING (there were none before when there are any). */
+#define RUN_DB_TARGETS(insert)                                                 \
+	"WITH ins AS (" insert " RETURNING id, target_id, target_name, "      \
+	"state, error), t AS (SELECT id, target_id, target_name, state, "     \
+	"error FROM automation.run_targets WHERE run_id = $1::uuid UNION ALL " \
+	"SELECT * FROM ins), u AS (UPDATE automation.runs SET targets_total "  \
+	"= (SELECT count(*) FROM t) WHERE id = $1::uuid) SELECT id, "         \
+	"coalesce(target_id::text, ''), target_name, state, coalesce(error, " \
+	"'') FROM t ORDER BY target_name, id"
 /* Targets of a selection: listed targets, members of listed groups
  * (static members, dynamic filters as assets.filter_match), and targets
  * with all the listed tags; enabled ones only. Once per run. */
 static const struct db_stmt run_db_expand_stmt = {
     "run_db_expand",
-    "INSERT INTO automation.run_targets (run_id, target_id, target_name, "
-    "host) SELECT $1::uuid, t.id, t.name, t.host FROM assets.targets t "
-    "WHERE t.enabled AND NOT EXISTS (SELECT 1 FROM automation.run_targets "
-    "x WHERE x.run_id = $1::uuid) AND ("
-    " t.id IN (SELECT jsonb_array_elements_text(coalesce($2::jsonb->"
-    " 'targets', '[]'))::uuid) "
-    " OR t.id IN (SELECT m.target_id FROM assets.group_members m JOIN "
-    " assets.groups g ON g.id = m.group_id WHERE NOT g.dynamic AND "
-    " g.id IN (SELECT jsonb_array_elements_text(coalesce($2::jsonb->"
-    " 'groups', '[]'))::uuid)) "
-    " OR EXISTS (SELECT 1 FROM assets.groups g WHERE g.dynamic AND g.id IN "
-    " (SELECT jsonb_array_elements_text(coalesce($2::jsonb->'groups', "
-    " '[]'))::uuid) AND assets.filter_match(t.tags, t.os, t.name, "
-    " g.filter)) "
-    " OR (jsonb_array_length(coalesce($2::jsonb->'tags', '[]')) > 0 AND "
-    " t.tags @> ARRAY(SELECT jsonb_array_elements_text($2::jsonb->"
-    " 'tags')))) ORDER BY t.name",
+    RUN_DB_TARGETS(
+	"INSERT INTO automation.run_targets (run_id, target_id, target_name, "
+	"host) SELECT $1::uuid, t.id, t.name, t.host FROM assets.targets t "
+	"WHERE t.enabled AND NOT EXISTS (SELECT 1 FROM automation.run_targets "
+	"x WHERE x.run_id = $1::uuid) AND ("
+	" t.id IN (SELECT jsonb_array_elements_text(coalesce($2::jsonb->"
+	" 'targets', '[]'))::uuid) "
+	" OR t.id IN (SELECT m.target_id FROM assets.group_members m JOIN "
+	" assets.groups g ON g.id = m.group_id WHERE NOT g.dynamic AND "
+	" g.id IN (SELECT jsonb_array_elements_text(coalesce($2::jsonb->"
+	" 'groups', '[]'))::uuid)) "
+	" OR EXISTS (SELECT 1 FROM assets.groups g WHERE g.dynamic AND g.id IN "
+	" (SELECT jsonb_array_elements_text(coalesce($2::jsonb->'groups', "
+	" '[]'))::uuid) AND assets.filter_match(t.tags, t.os, t.name, "
+	" g.filter)) "
+	" OR (jsonb_array_length(coalesce($2::jsonb->'tags', '[]')) > 0 AND "
+	" t.tags @> ARRAY(SELECT jsonb_array_elements_text($2::jsonb->"
+	" 'tags')))) ORDER BY t.name"),
     2};
+/* No selection: the local pseudo-target. */
 static const struct db_stmt run_db_local_stmt = {
     "run_db_local",
-    "INSERT INTO automation.run_targets (run_id, target_name) SELECT "
-    "$1::uuid, 'local' WHERE NOT EXISTS (SELECT 1 FROM "
-    "automation.run_targets x WHERE x.run_id = $1::uuid)",
-    1};
-static const struct db_stmt run_db_targets_stmt = {
-    "run_db_targets",
-    "WITH t AS (SELECT id, coalesce(target_id::text, ''), target_name, "
-    "state, coalesce(error, '') FROM automation.run_targets WHERE run_id "
-    "= $1::uuid ORDER BY target_name, id), u AS (UPDATE automation.runs "
-    "SET targets_total = (SELECT count(*) FROM t) WHERE id = $1::uuid) "
-    "SELECT * FROM t",
+    RUN_DB_TARGETS(
+	"INSERT INTO automation.run_targets (run_id, target_name) SELECT "
+	"$1::uuid, 'local' WHERE NOT EXISTS (SELECT 1 FROM "
+	"automation.run_targets x WHERE x.run_id = $1::uuid)"),
     1};
 static const struct db_stmt run_db_renew_stmt = {
     "run_db_renew",
@@ -296,11 +303,7 @@ run_db_expand(struct db *db, struct run *r)
 	res =
 	    db_exec(db, empty ? &run_db_local_stmt : &run_db_expand_stmt,
 		    empty ? DB_PARAMS(r->id) : DB_PARAMS(r->id, seltext), NULL);
-	if (res == NULL)
-		return -1;
-	PQclear(res);
 	json_object_object_del(r->params, " targets");
-	res = db_exec(db, &run_db_targets_stmt, DB_PARAMS(r->id), NULL);
 	if (res == NULL)
 		return -1;
 	n = PQntuples(res);
