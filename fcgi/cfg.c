@@ -95,14 +95,16 @@ cfg_load(const char *component)
 
 	if (cores < 1)
 		cores = 1;
-	/* Two per core, at least four: with more, the processes of a busy
-	 * host (and their database backends) spend the cores switching
-	 * between each other; bench/run.sh measured 4 per pool ahead of 8
-	 * on 2 cores, cached or not. Four keep a pool answering while a
-	 * few children hash passwords or wait on the database. */
-	rc |= cfg_int("OPSCONDUCTOR_POOL_WORKERS",
-		      (int)(2 * cores > 4 ? 2 * cores : 4), 1, 256,
-		      &cfg.workers);
+	/* One per core, at least two: a child serves the connections nginx
+	 * keeps open to it one request at a time, so every child more than
+	 * the cores can run adds switching and requests queued behind a
+	 * busy child. bench/run.sh on 2 cores: cached reads 11,700-24,300
+	 * req/s with p99 7.6-13.2 ms with 2 per pool, 8,100-13,300 with
+	 * p99 18-26 ms with 4; uncached reads and logins (argon2id, CPU
+	 * bound) 10-35 % faster with 4. Raise it when requests wait long on
+	 * a remote database or many people sign in at once. */
+	rc |= cfg_int("OPSCONDUCTOR_POOL_WORKERS", (int)(cores > 2 ? cores : 2),
+		      1, 256, &cfg.workers);
 	rc |= cfg_int("OPSCONDUCTOR_BODY_MAX", 65536, 1024, 64 << 20,
 		      &body_max);
 	cfg.body_max = (size_t)body_max;
