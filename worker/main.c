@@ -187,6 +187,7 @@ main(int argc, char **argv)
 	struct task **claimed;
 	struct db *db;
 	time_t now, next_beat = 0, next_renew = 0, next_recover = 0;
+	time_t last_full = 0; /* the last pass with every claim */
 	time_t next_prune = 0;
 	int i, n, free_slots, wait_ms, listening = 0, listen_pid = 0;
 	int woken = WORKER_WAKE_ALL, fast_only, sched_ms;
@@ -260,8 +261,13 @@ main(int argc, char **argv)
 		sched_ms = sched_fire_due(db, woken & WORKER_WAKE_ALL,
 					  cfg.poll_s * 1000);
 		/* Runs of jobs: claims, leases, cancels, timeouts. Woken for
-		 * new fast runs only, the fast path claims them alone. */
-		fast_only = woken == WORKER_WAKE_FAST;
+		 * new fast runs only, the fast path claims them alone; every
+		 * claim still looks at least once a second (runs requeued by
+		 * recovery and tasks are not notified), whatever stream of
+		 * fast runs keeps waking the loop. */
+		fast_only = woken == WORKER_WAKE_FAST && now <= last_full;
+		if (!fast_only)
+			last_full = now;
 		woken = 0;
 		if (fast_only)
 			run_fast_wake();

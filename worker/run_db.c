@@ -207,15 +207,13 @@ run_free(struct run *r)
 
 /* Claims serialise on this lock (held to commit), so a worker claiming a
  * run of a job that forbids overlap sees the runs other workers claimed.
- * The claim's commit does not wait for its WAL flush: nothing of a run
- * happens before its first step's row is committed (synchronously, which
- * flushes the claim's record written before it), and that row is written
- * only under this worker's lease (run_target.c), so a claim lost with a
- * database crash only means the run is claimed again. One round trip. */
+ * One round trip for both. The commit waits for its WAL flush: a claim
+ * lost with a database crash after its executor had started would let
+ * this worker claim the run again, under the same owner, beside it. */
 int
 run_db_claim_begin(struct db *db)
 {
-	return db_command(db, "BEGIN; SET LOCAL synchronous_commit = off; "
+	return db_command(db, "BEGIN; "
 			      "SELECT pg_advisory_xact_lock(7406384520631772002)");
 }
 

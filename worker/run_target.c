@@ -44,9 +44,7 @@ static const struct db_stmt run_target_state = {
     "WHERE id = $1::uuid",
     3};
 /* A step starts only while this worker holds the run's lease ($6): no
- * row when it does not (the claim's commit, which is not waited for, was
- * lost with a database crash, or the lease was taken over). The commit
- * of this row flushes the claim's too: it is written before it. */
+ * row when the lease was taken over since the last renewal. */
 static const struct db_stmt run_target_step_start = {
     "run_target_step_start",
     "WITH l AS (SELECT 1 FROM automation.runs WHERE id = $1::uuid AND "

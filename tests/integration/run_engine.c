@@ -468,9 +468,8 @@ main(void)
 		       run, NULL),
 	   "2", "as its second attempt");
 
-	/* A run this worker no longer holds (taken over, or its claim lost
-	 * with a database crash) starts no further step, and the worker
-	 * writes nothing final for it. */
+	/* A run this worker no longer holds (taken over) starts no further
+	 * step, and the worker writes nothing final for it. */
 	job = job_new("{\"steps\": [{\"id\": \"a\", \"type\": "
 		      "\"local.sleep\", \"inputs\": {\"seconds\": 1}, "
 		      "\"on_success\": [\"b\"]}, {\"id\": \"b\", \"type\": "
