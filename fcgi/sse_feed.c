@@ -141,8 +141,6 @@ sse_feed_wants(const struct sse_stream *s, const char *type,
 	return 0;
 }
 
-/* Reads the events after sse_last and queues them on every live stream
- * that wants them. Called with sse_reg_mu held. 0 or -1. */
 /* The newest event's id (0 when there is none): every event up to it is
  * committed, as ids are taken under the event lock (sql/010). */
 static int
@@ -157,6 +155,8 @@ sse_feed_end(struct db *db, long long *id)
 	return 0;
 }
 
+/* Reads the events after sse_last and queues them on every live stream
+ * that wants them. Called with sse_reg_mu held. 0 or -1. */
 static int
 sse_feed_new(struct db *db)
 {

@@ -177,7 +177,7 @@ run_steps(const char *run)
 int
 main(void)
 {
-	const char *job, *run, *run2, *tag, *g1, *g2, *t[6];
+	const char *job, *run, *run2, *tag, *g1, *g2, *t[6], *slow;
 	PGconn *listener;
 	PGresult *res;
 	char cmd[4096];
@@ -218,14 +218,14 @@ main(void)
 	PQclear(res);
 	run_new(job, NULL);
 	is(heard(listener, 1), "run.fast", "a fast run: run.fast");
-	run2 = job_new("{\"steps\": [{\"id\": \"s\", \"type\": "
+	slow = job_new("{\"steps\": [{\"id\": \"s\", \"type\": "
 		       "\"local.sleep\", \"inputs\": {\"seconds\": 0}}]}");
-	run_new(run2, NULL);
+	run_new(slow, NULL);
 	is(heard(listener, 1), "run", "another run: run");
 	tc_db_exec("INSERT INTO automation.runs (job_id, job_version, "
 		   "job_name) SELECT j, 1, 'both' FROM unnest(ARRAY[$1, "
 		   "$2]::uuid[]) AS j",
-		   job, run2, NULL);
+		   job, slow, NULL);
 	is(heard(listener, 2), "run run.fast", "both in one statement: both");
 	PQfinish(listener);
 
