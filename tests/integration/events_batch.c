@@ -20,6 +20,7 @@
 
 static const char *job_new(const char *def);
 static int runs_wait(const char *job, int seconds);
+static const char *run_fast(const char *job, const char *targets);
 static long long events_of(const char *job);
 
 /* The payloads as the row triggers of sql/004 built them, from the rows
@@ -56,6 +57,18 @@ job_new(const char *def)
 }
 
 /* 1 once every run of the job has ended. */
+/* Inserts a run of job with the run's own target selection (JSON, or ""
+ * for none) and returns its runs.fast as set on insert. */
+static const char *
+run_fast(const char *job, const char *targets)
+{
+	return tc_db_value("WITH r AS (INSERT INTO automation.runs (job_id, "
+			   "job_version, job_name, targets) VALUES ($1, 1, "
+			   "'eb', nullif($2, '')::jsonb) RETURNING fast) "
+			   "SELECT fast::text FROM r",
+			   job, targets, NULL);
+}
+
 static int
 runs_wait(const char *job, int seconds)
 {
@@ -218,21 +231,14 @@ main(void)
 	/* runs.fast from what the job version stores (sql/014): an empty
 	 * selection of the run's own keeps the fast path, targets in the
 	 * job's definition do not. */
-	is(tc_db_value("WITH r AS (INSERT INTO automation.runs (job_id, "
-		       "job_version, job_name, targets) VALUES ($1, 1, 'eb', "
-		       "'{\"targets\": []}') RETURNING fast) SELECT "
-		       "fast::text FROM r",
-		       job, NULL),
-	   "true", "an empty selection of the run's own: fast");
+	is(run_fast(job, "{\"targets\": []}"), "true",
+	   "an empty selection of the run's own: fast");
 	ok(runs_wait(job, 30), "that run ended");
 	seq = job_new("{\"steps\": [{\"id\": \"n\", \"type\": "
 		      "\"local.noop\"}], \"targets\": {\"targets\": "
 		      "[\"00000000-0000-0000-0000-000000000000\"]}}");
-	is(tc_db_value("WITH r AS (INSERT INTO automation.runs (job_id, "
-		       "job_version, job_name) VALUES ($1, 1, 'eb') "
-		       "RETURNING fast) SELECT fast::text FROM r",
-		       seq, NULL),
-	   "false", "targets in the job's definition: not fast");
+	is(run_fast(seq, ""), "false",
+	   "targets in the job's definition: not fast");
 	ok(runs_wait(seq, 30), "that run ended");
 
 	/* More runs than one batch takes: the fast path's threads complete
