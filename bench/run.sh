@@ -71,11 +71,7 @@ login_body() {
 	OC_U=$1 perl -MJSON::PP -e 'print encode_json({username => $ENV{OC_U},
 		password => $ENV{OPSCONDUCTOR_ADMIN_PASSWORD}})'
 }
-token=$(login_body admin | curl -sk -X POST -H 'Content-Type: application/json' \
-	--data-binary @- "$url/api/v1/auth/login" |
-	perl -MJSON::PP -e 'local $/; my $j = eval { decode_json(<STDIN>) } || {};
-		print $j->{access_token} // ""')
-[ -n "$token" ] || oc_die "could not log in as admin for a token"
+token=$(bench_token)
 
 export OC_BENCH_DIR=$BENCH_DIR OC_BENCH_TOKEN=$token
 OC_BENCH_LOGIN_BODY=$(login_body bench00001)
