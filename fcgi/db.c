@@ -30,7 +30,8 @@ static int db_lost(struct db *db);
 static void db_result_clear(void *res);
 static void db_log_failure(const struct db_stmt *st, const PGresult *res,
 			   const char **sqlstate);
-static int db_pipeline(struct db *db, int n, const struct db_stmt *const *st,
+static int db_pipeline(struct db *db, int open, int n,
+		       const struct db_stmt *const *st,
 		       const char *const *const *params, PGresult **res,
 		       const char **sqlstate);
 static int db_problem(struct req *r, const struct db_stmt *st,
@@ -250,11 +251,16 @@ lost:
 	return NULL;
 }
 
+static const struct db_stmt db_begin_stmt = {"BEGIN", "BEGIN", 0};
+
 /* One pipeline on a connection in place: 0 with every result in res, or
  * -1 with the connection dropped when it broke (*sqlstate untouched) or
- * the failing statement's code. */
+ * the failing statement's code. With open, a BEGIN goes first and the
+ * transaction stays open after a success (rolled back after a failure);
+ * without, the statements are the pipeline's implicit transaction,
+ * committed by its Sync. */
 static int
-db_pipeline(struct db *db, int n, const struct db_stmt *const *st,
+db_pipeline(struct db *db, int open, int n, const struct db_stmt *const *st,
 	    const char *const *const *params, PGresult **res,
 	    const char **sqlstate)
 {
@@ -265,13 +271,16 @@ db_pipeline(struct db *db, int n, const struct db_stmt *const *st,
 
 	memset(res, 0, (size_t)n * sizeof(*res));
 	ok = PQenterPipelineMode(db->conn) == 1;
+	if (ok && open)
+		ok = PQsendQueryParams(db->conn, db_begin_stmt.sql, 0, NULL,
+				       NULL, NULL, NULL, 0) == 1;
 	for (i = 0; ok && i < n; i++)
 		ok = PQsendQueryPrepared(db->conn, st[i]->name,
 					 st[i]->nparams, params[i], NULL, NULL,
 					 0) == 1;
 	ok = ok && PQpipelineSync(db->conn) == 1;
-	/* Every statement's results, then the Sync's. */
-	for (i = 0; ok && i <= n; i++) {
+	/* The BEGIN's result, every statement's, then the Sync's. */
+	for (i = open ? -1 : 0; ok && i <= n; i++) {
 		r = PQgetResult(db->conn);
 		if (r == NULL) {
 			ok = 0;
@@ -283,11 +292,11 @@ db_pipeline(struct db *db, int n, const struct db_stmt *const *st,
 			PQclear(r);
 			break;
 		}
-		if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK) {
+		if (i >= 0 && (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK)) {
 			res[i] = r;
 		} else if (s == PGRES_FATAL_ERROR && fail == NULL) {
 			fail = r;
-			failed = st[i];
+			failed = i >= 0 ? st[i] : &db_begin_stmt;
 		} else {
 			PQclear(r);
 		}
@@ -298,8 +307,16 @@ db_pipeline(struct db *db, int n, const struct db_stmt *const *st,
 			ok = 0;
 		}
 	}
-	ok = ok && PQexitPipelineMode(db->conn) == 1 &&
-	     PQtransactionStatus(db->conn) == PQTRANS_IDLE;
+	ok = ok && PQexitPipelineMode(db->conn) == 1;
+	/* A failed statement leaves an opened transaction aborted. */
+	if (ok && open && fail != NULL &&
+	    PQtransactionStatus(db->conn) == PQTRANS_INERROR) {
+		r = PQexec(db->conn, "ROLLBACK");
+		ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+		PQclear(r);
+	}
+	ok = ok && PQtransactionStatus(db->conn) ==
+		       (open && fail == NULL ? PQTRANS_INTRANS : PQTRANS_IDLE);
 	if (!ok || fail != NULL) {
 		for (i = 0; i < n; i++) {
 			PQclear(res[i]);
@@ -325,10 +342,12 @@ db_pipeline(struct db *db, int n, const struct db_stmt *const *st,
 	return 0;
 }
 
-int
-db_exec_all(struct db *db, int n, const struct db_stmt *const *st,
-	    const char *const *const *params, PGresult **res,
-	    const char **sqlstate)
+/* db_exec_all and db_exec_begin. */
+static int
+db_exec_pipeline(struct db *db, int open, int n,
+		 const struct db_stmt *const *st,
+		 const char *const *const *params, PGresult **res,
+		 const char **sqlstate)
 {
 	int i, attempt, prepared;
 
@@ -354,7 +373,7 @@ db_exec_all(struct db *db, int n, const struct db_stmt *const *st,
 		}
 		if (sqlstate != NULL)
 			*sqlstate = NULL;
-		if (db_pipeline(db, n, st, params, res, sqlstate) == 0)
+		if (db_pipeline(db, open, n, st, params, res, sqlstate) == 0)
 			return 0;
 		if (db->conn != NULL)
 			return -1;
@@ -365,6 +384,22 @@ db_exec_all(struct db *db, int n, const struct db_stmt *const *st,
 	if (sqlstate != NULL)
 		*sqlstate = "08000";
 	return -1;
+}
+
+int
+db_exec_all(struct db *db, int n, const struct db_stmt *const *st,
+	    const char *const *const *params, PGresult **res,
+	    const char **sqlstate)
+{
+	return db_exec_pipeline(db, 0, n, st, params, res, sqlstate);
+}
+
+int
+db_exec_begin(struct db *db, int n, const struct db_stmt *const *st,
+	      const char *const *const *params, PGresult **res,
+	      const char **sqlstate)
+{
+	return db_exec_pipeline(db, 1, n, st, params, res, sqlstate);
 }
 
 int

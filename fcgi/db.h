@@ -44,6 +44,13 @@ PGresult *db_exec(struct db *db, const struct db_stmt *st,
 int db_exec_all(struct db *db, int n, const struct db_stmt *const *st,
 		const char *const *const *params, PGresult **res,
 		const char **sqlstate);
+/* Begins a transaction and runs the n statements st[i] in it, BEGIN and
+ * all in one round trip. Only outside a transaction. 0 with the
+ * transaction open (the caller ends it) and every statement's result in
+ * res[i], or -1 as db_exec_all fails, the transaction rolled back. */
+int db_exec_begin(struct db *db, int n, const struct db_stmt *const *st,
+		  const char *const *const *params, PGresult **res,
+		  const char **sqlstate);
 /* Runs fixed SQL without parameters (BEGIN, COMMIT, LISTEN x). 0 or -1. */
 int db_command(struct db *db, const char *sql);
 

@@ -133,8 +133,8 @@ worker_listen(struct db *db)
  * it (WORKER_WAKE_*): a notification other than a new run's, or none
  * (the timeout, the run engine's pipe), is WORKER_WAKE_ALL: the scheduler
  * and every claim look; new runs only are claimed without the
- * scheduler's queries in front of them, and new fast runs only by the
- * fast path alone. */
+ * scheduler's queries in front of them, and by the claim of their kind
+ * alone (the fast path's, the executor threads'). */
 static int
 worker_wait(struct db *db, int timeout_ms)
 {
@@ -190,7 +190,7 @@ main(int argc, char **argv)
 	time_t last_full = 0; /* the last pass with every claim */
 	time_t next_prune = 0;
 	int i, n, free_slots, wait_ms, listening = 0, listen_pid = 0;
-	int woken = WORKER_WAKE_ALL, fast_only, sched_ms;
+	int woken = WORKER_WAKE_ALL, full, sched_ms;
 
 	if (argc > 1 && strcmp(argv[1], "rotate-secrets") != 0) {
 		fprintf(stderr, "usage: oc-worker [rotate-secrets ...] "
@@ -261,21 +261,23 @@ main(int argc, char **argv)
 		sched_ms = sched_fire_due(db, woken & WORKER_WAKE_ALL,
 					  cfg.poll_s * 1000);
 		/* Runs of jobs: claims, leases, cancels, timeouts. Woken for
-		 * new fast runs only, the fast path claims them alone; every
-		 * claim still looks at least once a second (runs requeued by
-		 * recovery and tasks are not notified), whatever stream of
-		 * fast runs keeps waking the loop. */
-		fast_only = woken == WORKER_WAKE_FAST && now <= last_full;
-		if (!fast_only)
+		 * new runs only, only the claim of their kind looks: the fast
+		 * path's for fast runs, the executor threads' for others, so
+		 * the claim a new run waits for has the database to itself.
+		 * Every claim still looks at least once a second (runs
+		 * requeued by recovery and tasks are not notified), whatever
+		 * stream of new runs keeps waking the loop. */
+		full = (woken & WORKER_WAKE_ALL) || now > last_full;
+		if (full)
 			last_full = now;
-		woken = 0;
-		if (fast_only)
+		if (full || (woken & WORKER_WAKE_FAST))
 			run_fast_wake();
-		run_engine_tick(db, !fast_only);
+		run_engine_tick(db, full || (woken & WORKER_WAKE_RUNS));
+		woken = WORKER_WAKE_ALL;
 		pthread_mutex_lock(&ws.mu);
 		free_slots = cfg.worker_threads - ws.busy - ws.queued;
 		pthread_mutex_unlock(&ws.mu);
-		n = free_slots > 0 && !fast_only
+		n = free_slots > 0 && full
 			? task_claim(db, claimed, free_slots, cfg.lease_s)
 			: 0;
 		if (n > 0) {

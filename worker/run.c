@@ -1,8 +1,9 @@
 /* The run engine: a pool of threads executing run targets, fed by the
- * claim loop of worker/main.c through run_engine_tick, which claims runs
- * (and wakes the fast path, worker/run_fast.c, which completes
- * all-local.noop runs in batches on threads of its own), renews leases, turns cancel requests and run timeouts into a
- * stop within a second, and recovers runs whose worker died. */
+ * claim loop of worker/main.c through run_engine_tick, which claims runs,
+ * renews leases, turns cancel requests and run timeouts into a stop
+ * within a second, and recovers runs whose worker died. (The loop also
+ * wakes the fast path, worker/run_fast.c, which completes all-local.noop
+ * runs in batches on threads of its own.) */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -305,27 +306,29 @@ run_engine_fd(void)
 	return re.pipe[0];
 }
 
-/* Claims what this worker has room for: the fast path is woken first
- * (it claims on its own connections, in parallel), then runs for the
- * free threads, their targets expanded before the commit: one commit for
- * the whole claim. */
+/* Claims runs for the free threads, their targets expanded before the
+ * commit: one commit for the whole claim. (The fast path claims on its
+ * own connections, woken by worker/main.c.) */
 static void
 run_engine_claim(struct db *db)
 {
 	struct run **slow;
 	int free_slots, nslow, i, ok;
 
-	run_fast_wake();
 	pthread_mutex_lock(&re.mu);
 	free_slots = re.nthreads - re.busy - re.qlen;
 	pthread_mutex_unlock(&re.mu);
-	if (free_slots <= 0 || run_db_claim_begin(db) < 0)
+	if (free_slots <= 0)
 		return;
 	slow = calloc((size_t)free_slots, sizeof(*slow));
 	if (slow == NULL)
 		abort();
 	nslow = run_db_claim(db, slow, free_slots, cfg.lease_s, 0);
-	ok = nslow >= 0;
+	if (nslow < 0) {
+		free(slow);
+		return;
+	}
+	ok = 1;
 	for (i = 0; ok && i < nslow; i++)
 		if (slow[i]->def == NULL || slow[i]->params == NULL ||
 		    run_db_expand(db, slow[i]) < 0) {

@@ -36,6 +36,8 @@ struct run_target {
 struct run {
 	char id[37];
 	char job_id[37];
+	char token[37]; /* the claim's lease token (sql/017); "" on the fast
+			 * path */
 	json_object *def;	/* the job version's definition, owned */
 	json_object *params;	/* non-secret values, owned */
 	json_object *secrets;	/* opened secret values, owned, or NULL */
@@ -82,12 +84,11 @@ void run_fast_stop(void);
 /* Executes one target of a run (worker/run_target.c). */
 void run_target_exec(struct db *db, struct run_target *rt);
 
-/* Database statements of the engine (worker/run_db.c). Claims of runs
- * for the threads happen between run_db_claim_begin and run_db_claim_end
- * (one transaction holding the claim lock); fast claims only lock their
- * runs (in a transaction of their own, ended by run_db_claim_end), and
- * run_db_finish_fast completes them in that same transaction. */
-int run_db_claim_begin(struct db *db);
+/* Database statements of the engine (worker/run_db.c). run_db_claim
+ * begins a transaction and claims in it (runs for the threads under the
+ * claim lock; fast runs only locked, for run_db_finish_fast to complete
+ * them in that same transaction); run_db_claim_end ends it. -1 from
+ * run_db_claim: nothing claimed, no transaction left open. */
 int run_db_claim_end(struct db *db, int commit);
 int run_db_claim(struct db *db, struct run **runs, int max, int lease_s,
 		 int fast);

@@ -11,14 +11,28 @@
 #include "run.h"
 #include "task.h"
 
+/* A claimed run's target selection (its own, else its job's), and
+ * whether it selects nothing: no member is a non-empty array. Such a run
+ * runs on the local pseudo-target alone. */
+#define RUN_DB_SEL "coalesce(r.targets, v.definition->'targets', '{}')"
+#define RUN_DB_LOCAL                                                         \
+	"NOT EXISTS (SELECT 1 FROM jsonb_each(CASE jsonb_typeof(" RUN_DB_SEL \
+	") WHEN 'object' THEN " RUN_DB_SEL " ELSE '{}' END) e WHERE "        \
+	"jsonb_typeof(e.value) = 'array' AND jsonb_array_length(e.value) > 0)"
 /* Runs the fast path does not take (runs.fast, sql/010: a step other
- * than local.noop, or a target to run on). */
+ * than local.noop, or a target to run on). A run that selects no target
+ * gets its local target here too (inserted unless an earlier attempt
+ * did), returned with it: the claim is one statement for such a run, and
+ * run_db_expand has nothing left to do. */
 static const struct db_stmt run_db_claim_stmt = {
     "run_db_claim",
-    "UPDATE automation.runs r SET state = 'running', lease_owner = $1, "
+    "WITH c AS (UPDATE automation.runs r SET state = 'running', "
+    "lease_owner = $1, lease_token = gen_random_uuid(), "
     "lease_expires_at = now() + make_interval(secs => $2::int), "
     "attempts = r.attempts + 1, "
-    "started_at = coalesce(r.started_at, clock_timestamp()) "
+    "started_at = coalesce(r.started_at, clock_timestamp()), "
+    "targets_total = CASE WHEN " RUN_DB_LOCAL " THEN 1 ELSE "
+    "r.targets_total END "
     "FROM automation.job_versions v "
     "WHERE v.job_id = r.job_id AND v.version = r.job_version AND r.id IN ("
     " SELECT q.id FROM automation.runs q JOIN automation.job_versions qv "
@@ -30,12 +44,23 @@ static const struct db_stmt run_db_claim_stmt = {
     "  automation.runs o WHERE o.job_id = q.job_id AND o.state = "
     "  'queued' AND (o.created_at, o.id) < (q.created_at, q.id)))) "
     " ORDER BY q.created_at LIMIT $3::int FOR UPDATE OF q SKIP LOCKED) "
-    "RETURNING r.id, r.job_id, v.definition::text, r.params::text, "
-    "encode(r.secret_params, 'hex'), r.secret_binding, r.attempts, "
-    "r.cancel_requested, coalesce(r.targets, v.definition->'targets', "
-    "'{}')::text, greatest(0, extract(epoch FROM r.started_at + "
+    "RETURNING r.id, r.job_id, v.definition::text AS def, "
+    "r.params::text AS params, encode(r.secret_params, 'hex') AS secret, "
+    "r.secret_binding, r.attempts, r.cancel_requested, " RUN_DB_SEL
+    "::text AS sel, greatest(0, extract(epoch FROM r.started_at + "
     "make_interval(secs => coalesce((v.definition->>'timeout_s')::int, "
-    "3600)) - clock_timestamp()) * 1000)::bigint",
+    "3600)) - clock_timestamp()) * 1000)::bigint AS left_ms, "
+    "r.lease_token, " RUN_DB_LOCAL " AS local, r.created_at), "
+    "l AS (INSERT INTO automation.run_targets (run_id, target_name) "
+    "SELECT c.id, 'local' FROM c WHERE c.local AND NOT EXISTS (SELECT 1 "
+    "FROM automation.run_targets x WHERE x.run_id = c.id) RETURNING run_id, "
+    "id, state, error) "
+    "SELECT c.id, c.job_id, c.def, c.params, c.secret, c.secret_binding, "
+    "c.attempts, c.cancel_requested, c.sel, c.left_ms, c.lease_token, "
+    "c.local, coalesce(l.id, x.id), coalesce(l.state, x.state), "
+    "coalesce(l.error, x.error, '') FROM c LEFT JOIN l ON l.run_id = c.id "
+    "LEFT JOIN automation.run_targets x ON c.local AND l.id IS NULL AND "
+    "x.run_id = c.id ORDER BY c.created_at",
     3};
 
 /* The fast path's claim: locks queued all-local.noop runs in the claim
@@ -59,62 +84,54 @@ static const struct db_stmt run_db_claim_fast_stmt = {
     "ORDER BY q.created_at LIMIT $1::int FOR UPDATE OF q SKIP LOCKED",
     1};
 
-/* A run's targets, made once (an earlier attempt's rows are kept) and
- * returned in order, its targets_total set: one statement. The rows
- * inserted are not in the statement's snapshot of run_targets, so they
- * are added from RETURNING (there were none before when there are any). */
-#define RUN_DB_TARGETS(insert)                                                 \
-	"WITH ins AS (" insert " RETURNING id, target_id, target_name, "      \
-	"state, error), t AS (SELECT id, target_id, target_name, state, "     \
-	"error FROM automation.run_targets WHERE run_id = $1::uuid UNION ALL " \
-	"SELECT * FROM ins), u AS (UPDATE automation.runs SET targets_total "  \
-	"= (SELECT count(*) FROM t) WHERE id = $1::uuid) SELECT id, "         \
-	"coalesce(target_id::text, ''), target_name, state, coalesce(error, " \
-	"'') FROM t ORDER BY target_name, id"
-/* Targets of a selection: listed targets, members of listed groups
+/* A selection's targets: listed targets, members of listed groups
  * (static members, dynamic filters as assets.filter_match), and targets
- * with all the listed tags; enabled ones only. Once per run. */
+ * with all the listed tags; enabled ones only. Made once (an earlier
+ * attempt's rows are kept) and returned in order, the run's targets_total
+ * set: one statement. The rows inserted are not in the statement's
+ * snapshot of run_targets, so they are added from RETURNING (there were
+ * none before when there are any). */
 static const struct db_stmt run_db_expand_stmt = {
     "run_db_expand",
-    RUN_DB_TARGETS(
-	"INSERT INTO automation.run_targets (run_id, target_id, target_name, "
-	"host) SELECT $1::uuid, t.id, t.name, t.host FROM assets.targets t "
-	"WHERE t.enabled AND NOT EXISTS (SELECT 1 FROM automation.run_targets "
-	"x WHERE x.run_id = $1::uuid) AND ("
-	" t.id IN (SELECT jsonb_array_elements_text(coalesce($2::jsonb->"
-	" 'targets', '[]'))::uuid) "
-	" OR t.id IN (SELECT m.target_id FROM assets.group_members m JOIN "
-	" assets.groups g ON g.id = m.group_id WHERE NOT g.dynamic AND "
-	" g.id IN (SELECT jsonb_array_elements_text(coalesce($2::jsonb->"
-	" 'groups', '[]'))::uuid)) "
-	" OR EXISTS (SELECT 1 FROM assets.groups g WHERE g.dynamic AND g.id IN "
-	" (SELECT jsonb_array_elements_text(coalesce($2::jsonb->'groups', "
-	" '[]'))::uuid) AND assets.filter_match(t.tags, t.os, t.name, "
-	" g.filter)) "
-	" OR (jsonb_array_length(coalesce($2::jsonb->'tags', '[]')) > 0 AND "
-	" t.tags @> ARRAY(SELECT jsonb_array_elements_text($2::jsonb->"
-	" 'tags')))) ORDER BY t.name"),
+    "WITH ins AS (INSERT INTO automation.run_targets (run_id, target_id, "
+    "target_name, host) SELECT $1::uuid, t.id, t.name, t.host FROM "
+    "assets.targets t WHERE t.enabled AND NOT EXISTS (SELECT 1 FROM "
+    "automation.run_targets x WHERE x.run_id = $1::uuid) AND ("
+    " t.id IN (SELECT jsonb_array_elements_text(coalesce($2::jsonb->"
+    " 'targets', '[]'))::uuid) "
+    " OR t.id IN (SELECT m.target_id FROM assets.group_members m JOIN "
+    " assets.groups g ON g.id = m.group_id WHERE NOT g.dynamic AND "
+    " g.id IN (SELECT jsonb_array_elements_text(coalesce($2::jsonb->"
+    " 'groups', '[]'))::uuid)) "
+    " OR EXISTS (SELECT 1 FROM assets.groups g WHERE g.dynamic AND g.id IN "
+    " (SELECT jsonb_array_elements_text(coalesce($2::jsonb->'groups', "
+    " '[]'))::uuid) AND assets.filter_match(t.tags, t.os, t.name, "
+    " g.filter)) "
+    " OR (jsonb_array_length(coalesce($2::jsonb->'tags', '[]')) > 0 AND "
+    " t.tags @> ARRAY(SELECT jsonb_array_elements_text($2::jsonb->"
+    " 'tags')))) ORDER BY t.name "
+    "RETURNING id, target_id, target_name, state, error), "
+    "t AS (SELECT id, target_id, target_name, state, error FROM "
+    "automation.run_targets WHERE run_id = $1::uuid UNION ALL SELECT * FROM "
+    "ins), u AS (UPDATE automation.runs SET targets_total = (SELECT "
+    "count(*) FROM t) WHERE id = $1::uuid) SELECT id, "
+    "coalesce(target_id::text, ''), target_name, state, coalesce(error, "
+    "'') FROM t ORDER BY target_name, id",
     2};
-/* No selection: the local pseudo-target. */
-static const struct db_stmt run_db_local_stmt = {
-    "run_db_local",
-    RUN_DB_TARGETS(
-	"INSERT INTO automation.run_targets (run_id, target_name) SELECT "
-	"$1::uuid, 'local' WHERE NOT EXISTS (SELECT 1 FROM "
-	"automation.run_targets x WHERE x.run_id = $1::uuid)"),
-    1};
 static const struct db_stmt run_db_renew_stmt = {
     "run_db_renew",
     "UPDATE automation.runs SET lease_expires_at = now() + "
-    "make_interval(secs => $2::int) WHERE id = ANY($1::uuid[]) AND "
-    "lease_owner = $3 AND state = 'running' RETURNING id, cancel_requested",
+    "make_interval(secs => $2::int) WHERE (id, lease_token) IN (SELECT * "
+    "FROM unnest($1::uuid[], $3::uuid[])) AND state = 'running' "
+    "RETURNING id, cancel_requested",
     3};
 static const struct db_stmt run_db_finish_stmt = {
     "run_db_finish",
     "UPDATE automation.runs SET state = $2, error = $3, "
     "targets_succeeded = $4::int, targets_failed = $5::int, "
     "finished_at = clock_timestamp(), lease_owner = NULL, "
-    "lease_expires_at = NULL WHERE id = $1::uuid AND lease_owner = $6 AND "
+    "lease_token = NULL, lease_expires_at = NULL WHERE id = $1::uuid AND "
+    "lease_token = $6::uuid AND "
     "state = 'running'",
     6};
 /* The fast path: a local target and its steps (all local.noop) recorded
@@ -160,7 +177,7 @@ static const struct db_stmt run_db_recover_stmt = {
     "targets_failed = CASE WHEN r.cancel_requested OR r.attempts < "
     "r.max_attempts THEN r.targets_failed ELSE r.targets_total - "
     "r.targets_succeeded END, "
-    "lease_owner = NULL, lease_expires_at = NULL "
+    "lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL "
     "WHERE r.id IN (SELECT id FROM automation.runs WHERE state = "
     "'running' AND lease_expires_at < now() FOR UPDATE SKIP LOCKED) "
     "RETURNING r.id, r.state), "
@@ -177,7 +194,11 @@ static const struct db_stmt run_db_recover_stmt = {
     "(SELECT count(*) FROM tg) FROM lost",
     0};
 
-static int run_db_ids(struct buf *b, struct run *const *runs, int n);
+static int run_db_ids(struct buf *b, struct run *const *runs, int n,
+		      int tokens);
+static void run_db_target(struct run_target *t, struct run *r, const char *id,
+			  const char *target_id, const char *name,
+			  const char *state, const char *error);
 static void run_db_elem(struct buf *b, int i, const char *s);
 
 /* Appends s as an element of an array literal ("..." with \ escapes). */
@@ -205,17 +226,24 @@ run_free(struct run *r)
 	free(r);
 }
 
-/* Claims serialise on this lock (held to commit), so a worker claiming a
- * run of a job that forbids overlap sees the runs other workers claimed.
- * One round trip for both. The commit waits for its WAL flush: a claim
- * lost with a database crash after its executor had started would let
- * this worker claim the run again, under the same owner, beside it. */
-int
-run_db_claim_begin(struct db *db)
-{
-	return db_command(db, "BEGIN; "
-			      "SELECT pg_advisory_xact_lock(7406384520631772002)");
-}
+/* The claims for the threads serialise on this lock (held to commit), so
+ * a worker claiming a run of a job that forbids overlap sees the runs
+ * other workers claimed; the claim is the next statement, with a snapshot
+ * taken after the lock.
+ *
+ * Their commit does not wait for its WAL flush (about 0.9 ms on a small
+ * VM, most of a new run's way to its first step). The first write that
+ * matters after it, the first step's start, is a commit that waits for
+ * its own flush, and so for the claim's, which precedes it in the WAL: no
+ * step runs on a claim that is not durable. A claim lost with a database
+ * crash puts the run back in the queue; whoever claims it then gets a new
+ * token (sql/017), and the first claim's executor, retrying its step
+ * start after the crash, finds its token gone and stops. */
+static const struct db_stmt run_db_claim_lock_stmt = {
+    "run_db_claim_lock",
+    "SELECT set_config('synchronous_commit', 'off', true), "
+    "pg_advisory_xact_lock(7406384520631772002)",
+    0};
 
 int
 run_db_claim_end(struct db *db, int commit)
@@ -231,21 +259,34 @@ run_db_claim(struct db *db, struct run **runs, int max, int lease_s, int fast)
 {
 	char lease[16], limit[16], aad[300];
 	const char *hex, *binding;
-	PGresult *res;
+	PGresult *res, *lock_res[2];
 	struct run *r;
 	int i, n;
 
 	snprintf(lease, sizeof(lease), "%d", lease_s);
 	snprintf(limit, sizeof(limit), "%d", max);
-	if (fast)
-		res = db_exec(db, &run_db_claim_fast_stmt, DB_PARAMS(limit),
-			      NULL);
-	else
-		res = db_exec(db, &run_db_claim_stmt,
-			      DB_PARAMS(task_owner(), lease, limit),
-			      NULL);
-	if (res == NULL)
-		return -1;
+	/* BEGIN, (the lock,) the claim: one round trip. */
+	if (fast) {
+		if (db_exec_begin(db, 1,
+				  (const struct db_stmt *const[]){
+				      &run_db_claim_fast_stmt},
+				  (const char *const *const[]){
+				      DB_PARAMS(limit)},
+				  &res, NULL) < 0)
+			return -1;
+	} else {
+		if (db_exec_begin(db, 2,
+				  (const struct db_stmt *const[]){
+				      &run_db_claim_lock_stmt,
+				      &run_db_claim_stmt},
+				  (const char *const *const[]){
+				      NULL, DB_PARAMS(task_owner(), lease,
+						      limit)},
+				  lock_res, NULL) < 0)
+			return -1;
+		PQclear(lock_res[0]);
+		res = lock_res[1];
+	}
 	n = PQntuples(res);
 	for (i = 0; i < n; i++) {
 		r = calloc(1, sizeof(*r));
@@ -268,39 +309,66 @@ run_db_claim(struct db *db, struct run **runs, int max, int lease_s, int fast)
 		r->canceled = PQgetvalue(res, i, 7)[0] == 't';
 		r->cancel = r->canceled;
 		r->deadline_ms = run_now_ms() + atoll(PQgetvalue(res, i, 9));
-		/* The selection is kept in params under a name no parameter
-		 * can have until the targets are expanded. */
-		json_object_object_add(
-		    r->params, " targets",
-		    json_tokener_parse(PQgetvalue(res, i, 8)));
+		if (!fast)
+			snprintf(r->token, sizeof(r->token), "%s",
+				 PQgetvalue(res, i, 10));
+		if (!fast && PQgetvalue(res, i, 11)[0] == 't') {
+			/* No selection: the local target came with the
+			 * claim. */
+			r->targets = calloc(1, sizeof(*r->targets));
+			if (r->targets == NULL)
+				abort();
+			run_db_target(&r->targets[0], r, PQgetvalue(res, i, 12),
+				      "", "local", PQgetvalue(res, i, 13),
+				      PQgetvalue(res, i, 14));
+			r->ntargets = 1;
+		} else if (r->params != NULL) {
+			/* The selection is kept in params under a name no
+			 * parameter can have until the targets are
+			 * expanded. */
+			json_object_object_add(
+			    r->params, " targets",
+			    json_tokener_parse(PQgetvalue(res, i, 8)));
+		}
 		runs[i] = r;
 	}
 	PQclear(res);
 	return n;
 }
 
+/* A target of a run as the database has it; one that an earlier attempt
+ * (of a worker that died) ended keeps its outcome. */
+static void
+run_db_target(struct run_target *t, struct run *r, const char *id,
+	      const char *target_id, const char *name, const char *state,
+	      const char *error)
+{
+	t->run = r;
+	snprintf(t->id, sizeof(t->id), "%s", id);
+	snprintf(t->target_id, sizeof(t->target_id), "%s", target_id);
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	if (strcmp(state, "succeeded") == 0 || strcmp(state, "failed") == 0) {
+		t->finished = 1;
+		t->outcome = state[0] == 's' ? RUN_SUCCEEDED : RUN_FAILED;
+		snprintf(t->error, sizeof(t->error), "%s", error);
+	}
+}
+
 int
 run_db_expand(struct db *db, struct run *r)
 {
 	json_object *sel = NULL;
-	const char *seltext;
 	PGresult *res;
-	int i, n, empty = 1;
+	int i, n;
 
+	if (r->targets != NULL)
+		return 0; /* the local target, from the claim */
 	json_object_object_get_ex(r->params, " targets", &sel);
-	if (sel != NULL && json_object_is_type(sel, json_type_object)) {
-		json_object_object_foreach(sel, k, v)
-		{
-			(void)k;
-			if (json_object_is_type(v, json_type_array) &&
-			    json_object_array_length(v) > 0)
-				empty = 0;
-		}
-	}
-	seltext = sel != NULL ? json_object_to_json_string(sel) : "{}";
-	res =
-	    db_exec(db, empty ? &run_db_local_stmt : &run_db_expand_stmt,
-		    empty ? DB_PARAMS(r->id) : DB_PARAMS(r->id, seltext), NULL);
+	res = db_exec(db, &run_db_expand_stmt,
+		      DB_PARAMS(r->id, sel != NULL
+					   ? json_object_to_json_string(sel)
+					   : "{}"),
+		      NULL);
 	json_object_object_del(r->params, " targets");
 	if (res == NULL)
 		return -1;
@@ -308,36 +376,24 @@ run_db_expand(struct db *db, struct run *r)
 	r->targets = calloc((size_t)(n ? n : 1), sizeof(*r->targets));
 	if (r->targets == NULL)
 		abort();
-	for (i = 0; i < n; i++) {
-		struct run_target *t = &r->targets[i];
-		const char *st = PQgetvalue(res, i, 3);
-
-		t->run = r;
-		snprintf(t->id, sizeof(t->id), "%s", PQgetvalue(res, i, 0));
-		snprintf(t->target_id, sizeof(t->target_id), "%s",
-			 PQgetvalue(res, i, 1));
-		snprintf(t->name, sizeof(t->name), "%s", PQgetvalue(res, i, 2));
-		/* From an earlier attempt (a worker died): keep what ended. */
-		if (strcmp(st, "succeeded") == 0 || strcmp(st, "failed") == 0) {
-			t->finished = 1;
-			t->outcome = st[0] == 's' ? RUN_SUCCEEDED : RUN_FAILED;
-			snprintf(t->error, sizeof(t->error), "%s",
-				 PQgetvalue(res, i, 4));
-		}
-	}
+	for (i = 0; i < n; i++)
+		run_db_target(&r->targets[i], r, PQgetvalue(res, i, 0),
+			      PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
+			      PQgetvalue(res, i, 3), PQgetvalue(res, i, 4));
 	r->ntargets = n;
 	PQclear(res);
 	return 0;
 }
 
 static int
-run_db_ids(struct buf *b, struct run *const *runs, int n)
+run_db_ids(struct buf *b, struct run *const *runs, int n, int tokens)
 {
 	int i;
 
 	buf_puts(b, "{");
 	for (i = 0; i < n; i++)
-		buf_printf(b, "%s%s", i ? "," : "", runs[i]->id);
+		buf_printf(b, "%s%s", i ? "," : "",
+			   tokens ? runs[i]->token : runs[i]->id);
 	return buf_puts(b, "}");
 }
 
@@ -345,18 +401,21 @@ int
 run_db_renew(struct db *db, struct run *const *held, int n, int lease_s)
 {
 	char lease[16];
-	struct buf ids;
+	struct buf ids, tokens;
 	PGresult *res;
 	int i, j, *seen;
 
 	if (n == 0)
 		return 0;
 	buf_init(&ids, (size_t)n * 40 + 16);
-	run_db_ids(&ids, held, n);
+	buf_init(&tokens, (size_t)n * 40 + 16);
+	run_db_ids(&ids, held, n, 0);
+	run_db_ids(&tokens, held, n, 1);
 	snprintf(lease, sizeof(lease), "%d", lease_s);
 	res = db_exec(db, &run_db_renew_stmt,
-		      DB_PARAMS(ids.data, lease, task_owner()), NULL);
+		      DB_PARAMS(ids.data, lease, tokens.data), NULL);
 	buf_cleanup(&ids);
+	buf_cleanup(&tokens);
 	if (res == NULL)
 		return -1;
 	seen = calloc((size_t)n, sizeof(*seen));
@@ -404,7 +463,7 @@ run_db_finish(struct db *db, const struct run *r, enum run_state s)
 	res = db_exec(db, &run_db_finish_stmt,
 		      DB_PARAMS(r->id, run_state_name(s),
 				r->error[0] ? r->error : NULL, ok, bad,
-				task_owner()),
+				r->token),
 		      NULL);
 	if (res == NULL)
 		return -1;
@@ -425,7 +484,7 @@ run_db_finish_fast(struct db *db, struct run *const *runs, int n)
 	buf_init(&canceled, (size_t)1 << 26);
 	buf_init(&sruns, (size_t)1 << 26);
 	buf_init(&ssteps, (size_t)1 << 26);
-	run_db_ids(&ids, runs, n);
+	run_db_ids(&ids, runs, n, 0);
 	buf_puts(&canceled, "{");
 	buf_puts(&sruns, "{");
 	buf_puts(&ssteps, "{");

@@ -36,10 +36,10 @@ run_fast_batch(struct db *db)
 	struct run *runs[RUN_FAST_BATCH];
 	int n, i, ok;
 
-	if (db_command(db, "BEGIN") < 0)
-		return -1;
 	n = run_db_claim(db, runs, RUN_FAST_BATCH, cfg.lease_s, 1);
-	ok = n >= 0 && (n == 0 || run_db_finish_fast(db, runs, n) >= 0);
+	if (n < 0)
+		return -1;
+	ok = n == 0 || run_db_finish_fast(db, runs, n) >= 0;
 	ok = run_db_claim_end(db, ok) == 0 && ok;
 	for (i = 0; i < n; i++)
 		run_free(runs[i]);

@@ -43,12 +43,13 @@ static const struct db_stmt run_target_state = {
     "WHEN $2 = 'running' THEN NULL ELSE clock_timestamp() END "
     "WHERE id = $1::uuid",
     3};
-/* A step starts only while this worker holds the run's lease ($6): no
- * row when the lease was taken over since the last renewal. */
+/* A step starts only while this worker holds the run's lease under its
+ * claim's token ($6): no row when the lease was taken over since the last
+ * renewal, or the claim was lost (worker/run_db.c). */
 static const struct db_stmt run_target_step_start = {
     "run_target_step_start",
     "WITH l AS (SELECT 1 FROM automation.runs WHERE id = $1::uuid AND "
-    "lease_owner = $6 AND state = 'running'), t AS (UPDATE "
+    "lease_token = $6::uuid AND state = 'running'), t AS (UPDATE "
     "automation.run_targets SET state = 'running', started_at = "
     "clock_timestamp() WHERE id = $2::uuid AND state = 'queued' AND "
     "EXISTS (SELECT 1 FROM l)) INSERT INTO automation.run_steps (run_id, "
@@ -485,7 +486,7 @@ run_target_attempt(struct run_exec *x, json_object *step, int idx, int attempt)
 	snprintf(att, sizeof(att), "%d", attempt);
 	if (run_target_retry(x, &run_target_step_start,
 			     DB_PARAMS(r->id, x->rt->id, sid, type ? type : "",
-				       att, task_owner()),
+				       att, r->token),
 			     &res) < 0)
 		return STEP_FAILED;
 	if (PQntuples(res) != 1) {

@@ -177,13 +177,13 @@ run_steps(const char *run)
 int
 main(void)
 {
-	const char *job, *run, *run2, *tag, *g1, *g2, *t[6], *slow;
+	const char *job, *run, *run2, *tag, *g1, *g2, *t[6], *slow, *token;
 	PGconn *listener;
 	PGresult *res;
 	char cmd[4096];
 	double t0, el;
 	pid_t second;
-	int i;
+	int i, k;
 
 	tc_init(78);
 
@@ -468,32 +468,76 @@ main(void)
 		       run, NULL),
 	   "2", "as its second attempt");
 
-	/* A run this worker no longer holds (taken over) starts no further
-	 * step, and the worker writes nothing final for it. */
-	job = job_new("{\"steps\": [{\"id\": \"a\", \"type\": "
-		      "\"local.sleep\", \"inputs\": {\"seconds\": 1}, "
-		      "\"on_success\": [\"b\"]}, {\"id\": \"b\", \"type\": "
-		      "\"local.noop\"}]}");
-	run = run_new(job, NULL);
-	for (i = 0; i < 100 && strcmp(run_steps(run), "a:running:1") != 0; i++)
-		usleep(20 * 1000);
-	is(run_steps(run), "a:running:1", "a run's first step is running");
-	ok(tc_db_exec("UPDATE automation.runs SET lease_owner = "
-		      "'worker:other:1', lease_expires_at = now() + interval "
-		      "'1 hour' WHERE id = $1",
-		      run, NULL) == 1,
-	   "another worker takes its lease");
-	usleep(2500 * 1000);
-	unlike(run_steps(run), "b:", "its next step never starts here");
-	is(tc_db_value("SELECT state || ' ' || lease_owner || ' ' || "
-		       "(finished_at IS NULL) FROM automation.runs WHERE id = $1",
-		       run, NULL),
-	   "running worker:other:1 true",
-	   "and this worker wrote nothing final for it");
-	tc_db_exec("UPDATE automation.runs SET state = 'canceled', lease_owner "
-		   "= NULL, lease_expires_at = NULL, finished_at = now() WHERE "
-		   "id = $1",
-		   run, NULL);
+	/* A requeued run without a target selection keeps the local target
+	 * its earlier attempt made (the claim reads it back): run again when
+	 * that attempt had not finished it, kept when it had. */
+	for (k = 0; k < 2; k++) {
+		run = lost_run(job, "worker:gone:3", "3");
+		token = tc_db_value("INSERT INTO automation.run_targets "
+				    "(run_id, target_name, state) VALUES ($1, "
+				    "'local', $2) RETURNING id",
+				    run, k == 0 ? "running" : "succeeded", NULL);
+		is(run_wait(run, 30), "succeeded",
+		   k == 0 ? "a requeued run whose local target was running"
+			  : "a requeued run whose local target had succeeded");
+		is(tc_db_value("SELECT count(*) || ' ' || min(t.id::text) || "
+			       "' ' || min(t.state) || ' ' || r.targets_total || "
+			       "' ' || (SELECT count(*) FROM automation.run_steps "
+			       "s WHERE s.run_id = r.id) FROM "
+			       "automation.run_targets t JOIN automation.runs r "
+			       "ON r.id = t.run_id WHERE t.run_id = $1 GROUP BY "
+			       "r.id",
+			       run, NULL),
+		   tc_printf("1 %s succeeded 1 %d", token ? token : "?",
+			     k == 0 ? 1 : 0),
+		   k == 0 ? "ran its step on the same target row"
+			  : "and ran no step again");
+	}
+
+	/* A run this worker no longer holds starts no further step, and the
+	 * worker writes nothing final for it: taken over by another worker,
+	 * or claimed again by this same worker (what follows a claim lost
+	 * in a database crash, sql/017): a new claim is a new token. */
+	for (k = 0; k < 2; k++) {
+		job = job_new("{\"steps\": [{\"id\": \"a\", \"type\": "
+			      "\"local.sleep\", \"inputs\": {\"seconds\": "
+			      "1}, \"on_success\": [\"b\"]}, {\"id\": \"b\", "
+			      "\"type\": \"local.noop\"}]}");
+		run = run_new(job, NULL);
+		for (i = 0;
+		     i < 100 && strcmp(run_steps(run), "a:running:1") != 0; i++)
+			usleep(20 * 1000);
+		is(run_steps(run), "a:running:1",
+		   "a run's first step is running");
+		token = tc_db_value(
+		    k == 0 ? "UPDATE automation.runs SET lease_owner = "
+			     "'worker:other:1', lease_token = "
+			     "gen_random_uuid(), lease_expires_at = now() + "
+			     "interval '1 hour' WHERE id = $1 RETURNING "
+			     "lease_token::text"
+			   : "UPDATE automation.runs SET lease_token = "
+			     "gen_random_uuid(), lease_expires_at = now() + "
+			     "interval '1 hour' WHERE id = $1 RETURNING "
+			     "lease_token::text",
+		    run, NULL);
+		ok(token != NULL, k == 0 ? "another worker takes its lease"
+					 : "this worker claims it again");
+		usleep(2500 * 1000);
+		unlike(run_steps(run), "b:",
+		       "its next step never starts under the first claim");
+		is(tc_db_value("SELECT state || ' ' || (lease_owner = "
+			       "'worker:other:1') || ' ' || (lease_token = "
+			       "$2::uuid) || ' ' || (finished_at IS NULL) FROM "
+			       "automation.runs WHERE id = $1",
+			       run, token ? token : "", NULL),
+		   k == 0 ? "running true true true" : "running false true true",
+		   "and the first claim wrote nothing final for it");
+		tc_db_exec("UPDATE automation.runs SET state = 'canceled', "
+			   "lease_owner = NULL, lease_token = NULL, "
+			   "lease_expires_at = NULL, finished_at = now() WHERE "
+			   "id = $1",
+			   run, NULL);
+	}
 
 	/* A second worker on the same queue: every run done once. */
 	snprintf(cmd, sizeof(cmd), "%s/bin/oc-worker", tc_env("OC_TEST_BUILD"));
