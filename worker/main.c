@@ -267,13 +267,16 @@ main(int argc, char **argv)
 		 * Every claim still looks at least once a second (runs
 		 * requeued by recovery and tasks are not notified), whatever
 		 * stream of new runs keeps waking the loop. */
-		full = (woken & WORKER_WAKE_ALL) || now > last_full;
+		full = woken == 0 || (woken & WORKER_WAKE_ALL) ||
+		       now > last_full;
 		if (full)
 			last_full = now;
 		if (full || (woken & WORKER_WAKE_FAST))
 			run_fast_wake();
 		run_engine_tick(db, full || (woken & WORKER_WAKE_RUNS));
-		woken = WORKER_WAKE_ALL;
+		/* A pass again without waiting (more tasks or schedules to
+		 * take) looks at every claim, and at schedules when due. */
+		woken = 0;
 		pthread_mutex_lock(&ws.mu);
 		free_slots = cfg.worker_threads - ws.busy - ws.queued;
 		pthread_mutex_unlock(&ws.mu);

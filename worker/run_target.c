@@ -20,7 +20,6 @@
 #include "ssh.h"
 #include "step.h"
 #include "steptype.h"
-#include "task.h"
 #include "tmpl.h"
 #include "winrm.h"
 
