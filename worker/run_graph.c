@@ -49,6 +49,31 @@ run_graph_count(json_object *def)
 	return (int)json_object_array_length(v);
 }
 
+int
+run_graph_ssh_commands(json_object *def)
+{
+	json_object *steps, *type;
+	const char *t;
+	size_t i, n;
+	int count = 0;
+
+	if (!json_object_object_get_ex(def, "steps", &steps) ||
+	    !json_object_is_type(steps, json_type_array))
+		return 0;
+	n = json_object_array_length(steps);
+	for (i = 0; i < n; i++) {
+		if (!json_object_object_get_ex(
+			json_object_array_get_idx(steps, i), "type", &type))
+			continue;
+		t = json_object_get_string(type);
+		if (t != NULL && strcmp(t, "ssh.command") == 0)
+			count++;
+		else if (t != NULL && strcmp(t, "ssh.script") == 0)
+			count += 3;
+	}
+	return count;
+}
+
 void
 run_graph_follow(json_object *def, int step, int succeeded,
 		 struct run_graph_walk *w)

@@ -15,6 +15,9 @@ struct run_graph_walk {
 /* Index of the start step (def.start, else the first), or -1. */
 int run_graph_start(json_object *def);
 int run_graph_count(json_object *def);
+/* The shell commands a target's walk may run over SSH at most: one per
+ * ssh.command step, three per ssh.script (directory, script, cleanup). */
+int run_graph_ssh_commands(json_object *def);
 void run_graph_walk_init(struct run_graph_walk *w, json_object *def);
 /* The next step to run, or -1 when the walk is over. */
 int run_graph_walk_next(struct run_graph_walk *w);

@@ -691,6 +691,7 @@ run_target_exec(struct db *db, struct run_target *rt)
 	} else if (run_target_open(x) < 0) {
 		failed = 1;
 	} else {
+		x->io.ssh_commands = run_graph_ssh_commands(r->def);
 		run_graph_walk_init(&w, r->def);
 		for (s = run_graph_walk_next(&w); s >= 0;
 		     s = run_graph_walk_next(&w)) {

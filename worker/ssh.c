@@ -705,6 +705,15 @@ ssh_connect(const struct ssh_target *t, struct ssh_info *info,
 static void
 ssh_conn_free(struct ssh_conn *c)
 {
+	long long dl = ssh_now_ms() + 1000;
+
+	/* The shared shell reads its end of input when its channel closes
+	 * (and with the connection, whatever happens to this close). */
+	while (c->shell != NULL &&
+	       libssh2_channel_free(c->shell) == LIBSSH2_ERROR_EAGAIN &&
+	       ssh_wait(c, dl, NULL, NULL) == SSH_OK)
+		;
+	c->shell = NULL;
 	if (c->session != NULL) {
 		/* One attempt, without waiting: a polite goodbye. */
 		if (!c->broken)
@@ -726,20 +735,29 @@ ssh_close(struct ssh_conn *c)
 int
 ssh_shell_quote(struct buf *b, const char *s)
 {
-	const char *q;
+	return ssh_shell_quote_line(b, s, NULL);
+}
+
+int
+ssh_shell_quote_line(struct buf *b, const char *s, const char *nlvar)
+{
+	size_t n;
 
 	if (buf_append(b, "'", 1) != 0)
 		return -1;
 	for (;;) {
-		q = strchr(s, '\'');
-		if (q == NULL)
-			break;
-		if (buf_append(b, s, (size_t)(q - s)) != 0 ||
-		    buf_append(b, "'\\''", 4) != 0)
+		n = strcspn(s, nlvar != NULL ? "'\n" : "'");
+		if (buf_append(b, s, n) != 0)
 			return -1;
-		s = q + 1;
+		if (s[n] == '\0')
+			break;
+		if (s[n] == '\'') {
+			if (buf_append(b, "'\\''", 4) != 0)
+				return -1;
+		} else if (buf_printf(b, "'\"$%s\"'", nlvar) != 0) {
+			return -1;
+		}
+		s += n + 1;
 	}
-	if (buf_puts(b, s) != 0 || buf_append(b, "'", 1) != 0)
-		return -1;
-	return 0;
+	return buf_append(b, "'", 1) != 0 ? -1 : 0;
 }

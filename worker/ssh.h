@@ -1,6 +1,8 @@
 /* SSH client over libssh2: connection with host key checking, password or
  * key authentication, and commands run on one session that a job's steps
- * share. One thread uses a connection at a time. */
+ * share, each on a channel of its own or, once ssh_share_shell was called,
+ * in one shell that stays open on one channel. One thread uses a
+ * connection at a time. */
 #ifndef OC_SSH_H
 #define OC_SSH_H
 
@@ -71,8 +73,12 @@ struct ssh_info {
 struct ssh_conn {
 	struct _LIBSSH2_SESSION *session;
 	int fd;
-	int broken;		  /* the session failed; only ssh_close helps */
-	int env_refused;	  /* sshd refused a setenv: export instead */
+	int broken;	 /* the session failed; only ssh_close helps */
+	int env_refused; /* sshd refused a setenv: export instead */
+	int share_shell; /* commands go to one shared shell */
+	struct _LIBSSH2_CHANNEL *shell; /* that shell's channel, or NULL */
+	long shell_pid;		  /* its process (group); 0: not yet known */
+	char shell_tok[20];	  /* marks its own line on stderr */
 	const char *kbd_password; /* during authentication only */
 	char peer[280];		  /* "host port N", for messages */
 };
@@ -147,10 +153,21 @@ void ssh_close(struct ssh_conn *c);
 /* 0 once the session failed (reconnect), 1 while usable. */
 int ssh_alive(const struct ssh_conn *c);
 
-/* Runs command on its own channel. SSH_OK when it ran to its end, whatever
- * its exit status; SSH_ERR_TIMEOUT or SSH_ERR_CANCELED when it was stopped
- * (the remote process group was signalled TERM, then KILL, and is gone;
- * r holds the output so far); other codes when the session failed.
+/* From now on ssh_exec runs commands in one shell of the login user's that
+ * stays open on one channel (sshd starts a process for it once, instead of
+ * a session process and a shell per command); each command runs in a
+ * subshell of it with /dev/null as its input, so nothing it changes (its
+ * directory, variables, umask, exit) reaches the next. Commands with input
+ * to feed, sudo with a password, or longer than 64 KiB still get a channel
+ * of their own. A command that is stopped (timeout, cancel) ends the shell
+ * with it; the next command starts another. */
+void ssh_share_shell(struct ssh_conn *c);
+
+/* Runs command on its own channel, or in the shared shell (ssh_share_shell).
+ * SSH_OK when it ran to its end, whatever its exit status; SSH_ERR_TIMEOUT
+ * or SSH_ERR_CANCELED when it was stopped (the remote process group was
+ * signalled TERM, then KILL, and is gone; r holds the output so far);
+ * other codes when the session failed.
  * r is initialized here; free it with ssh_exec_result_cleanup. o may be
  * NULL. */
 enum ssh_status ssh_exec(struct ssh_conn *c, const char *command,
@@ -166,6 +183,9 @@ enum ssh_status ssh_detect_os(struct ssh_conn *c, int timeout_ms,
 /* Appends s quoted for a POSIX shell ('...' with '\'' for quotes).
  * -1 when the buffer's cap is reached. */
 int ssh_shell_quote(struct buf *b, const char *s);
+/* The same on one line: each newline of s is written as "$nlvar" between
+ * the quoted pieces (a variable the shell holds a newline in). */
+int ssh_shell_quote_line(struct buf *b, const char *s, const char *nlvar);
 
 /* For sftp.c: waiting on the socket while libssh2 would block (SSH_OK to
  * retry, or SSH_ERR_TIMEOUT past deadline_ms, SSH_ERR_CANCELED), a libssh2

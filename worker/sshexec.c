@@ -1,6 +1,7 @@
 /* Commands over an SSH session: one channel per command with environment,
- * working directory, sudo and stdin; output streamed and capped; timeout
- * and cancel end the remote process group (libssh2 1.10 cannot send the
+ * working directory, sudo and stdin, or one shell shared by the session's
+ * commands (ssh_share_shell); output streamed and capped; timeout and
+ * cancel end the remote process group (libssh2 1.10 cannot send the
  * "signal" request, so a second channel kills it). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,8 @@
 #define SSHEXEC_KILL_MS 5000	/* the kill command's own limit */
 #define SSHEXEC_GRACE_MS 2000	/* waiting for the end after the kill */
 #define SSHEXEC_CMD_MAX (8 * 1048576)
+#define SSHEXEC_SHELL_MAX 65536 /* longer commands get their own channel */
+#define SSHEXEC_NL "__oc_nl"	/* the shared shell's newline variable */
 
 /* One command in flight. */
 struct sshexec_run {
@@ -38,6 +41,17 @@ struct sshexec_run {
 	size_t in_off;	/* stdin bytes written */
 	int stop_input; /* send EOF now, no further stdin */
 	int eof_sent;
+	/* In the shared shell: the command's text still to write, what is
+	 * held of each stream until it is known not to be the start of the
+	 * command's end marker, which ends were seen, and the exit status
+	 * the stdout marker gave. */
+	struct buf text;
+	size_t text_off;
+	struct buf hold[2];
+	int ended[2];
+	int status;
+	int in_shell; /* the command runs in the shared shell */
+	int gone;     /* the shared shell ended before the command did */
 };
 
 static enum ssh_status sshexec_command(struct ssh_conn *c, const char *command,
@@ -45,6 +59,8 @@ static enum ssh_status sshexec_command(struct ssh_conn *c, const char *command,
 				       struct ssh_exec_result *r, int may_kill,
 				       struct ssh_err *err);
 static int sshexec_env_name_ok(const char *s);
+static int sshexec_body(const struct ssh_exec_opt *o, const char *command,
+			const unsigned char *sent, struct buf *b);
 static int sshexec_script(struct sshexec_run *x, const char *command,
 			  const unsigned char *sent, struct buf *out);
 static void sshexec_emit(struct sshexec_run *x, enum ssh_stream s,
@@ -59,7 +75,30 @@ static enum ssh_status sshexec_loop(struct sshexec_run *x, long long dl,
 				    struct ssh_err *err);
 static void sshexec_kill(struct sshexec_run *x);
 static void sshexec_finish(struct sshexec_run *x);
+static void sshexec_free(struct ssh_conn *c, LIBSSH2_CHANNEL *ch, long long dl);
 static void sshexec_os_value(char *out, size_t cap, const char *v, size_t n);
+static void sshexec_token(char *tok);
+static void sshexec_run_init(struct sshexec_run *x, struct ssh_conn *c,
+			     const struct ssh_exec_opt *o,
+			     struct ssh_exec_result *r);
+static void sshexec_run_cleanup(struct sshexec_run *x, long long t0);
+static enum ssh_status sshexec_stopped(struct sshexec_run *x, int stopped,
+				       struct ssh_err *err);
+static int sshexec_shell_fits(const struct ssh_conn *c, const char *command,
+			      const struct ssh_exec_opt *o);
+static enum ssh_status sshexec_shell_open(struct ssh_conn *c, long long dl,
+					  volatile int *cancel,
+					  struct ssh_err *err);
+static void sshexec_shell_end(struct sshexec_run *x);
+static void sshexec_shell_scan(struct sshexec_run *x, enum ssh_stream s,
+			       const char *p, size_t n);
+static void sshexec_shell_stderr(struct sshexec_run *x, const char *p,
+				 size_t n);
+static long sshexec_shell_write(struct sshexec_run *x);
+static enum ssh_status sshexec_shell(struct ssh_conn *c, const char *command,
+				     const struct ssh_exec_opt *o,
+				     struct ssh_exec_result *r,
+				     struct ssh_err *err);
 
 static int
 sshexec_env_name_ok(const char *s)
@@ -76,26 +115,17 @@ sshexec_env_name_ok(const char *s)
 	return 1;
 }
 
-/* The remote script: a marker with the process group on stderr, the
- * environment sshd did not take (sent[i] == 0), the working directory,
- * and the command; under sudo all but the first marker run as root after
- * a "ready" marker. */
+/* The environment sshd did not take (sent[i] == 0; sent NULL: none), the
+ * working directory and the command. */
 static int
-sshexec_script(struct sshexec_run *x, const char *command,
-	       const unsigned char *sent, struct buf *out)
+sshexec_body(const struct ssh_exec_opt *o, const char *command,
+	     const unsigned char *sent, struct buf *b)
 {
-	const struct ssh_exec_opt *o = x->o;
-	struct buf in, *b = o->sudo ? &in : out;
 	size_t i;
 	int rc = 0;
 
-	buf_init(&in, SSHEXEC_CMD_MAX);
-	rc |= buf_printf(out, "printf '%%s:%%s\\n' '%s' \"$$\" >&2\n", x->tok);
-	if (o->sudo)
-		rc |=
-		    buf_printf(&in, "printf '%%s\\n' '%s:ready' >&2\n", x->tok);
 	for (i = 0; i < o->nenv; i++) {
-		if (sent[i])
+		if (sent != NULL && sent[i])
 			continue;
 		rc |= buf_printf(b, "%s=", o->env[i].name);
 		rc |= ssh_shell_quote(
@@ -108,6 +138,26 @@ sshexec_script(struct sshexec_run *x, const char *command,
 		rc |= buf_puts(b, " || exit 1\n");
 	}
 	rc |= buf_puts(b, command);
+	return rc;
+}
+
+/* The remote script: a marker with the process group on stderr, then the
+ * body (sshexec_body); under sudo the body runs as root after a "ready"
+ * marker. */
+static int
+sshexec_script(struct sshexec_run *x, const char *command,
+	       const unsigned char *sent, struct buf *out)
+{
+	const struct ssh_exec_opt *o = x->o;
+	struct buf in, *b = o->sudo ? &in : out;
+	int rc = 0;
+
+	buf_init(&in, SSHEXEC_CMD_MAX);
+	rc |= buf_printf(out, "printf '%%s:%%s\\n' '%s' \"$$\" >&2\n", x->tok);
+	if (o->sudo)
+		rc |=
+		    buf_printf(&in, "printf '%%s\\n' '%s:ready' >&2\n", x->tok);
+	rc |= sshexec_body(o, command, sent, b);
 	if (o->sudo) {
 		if (o->sudo_password != NULL)
 			rc |= buf_printf(out, "exec sudo -S -p '%s' -- sh -c ",
@@ -302,7 +352,9 @@ closed:
 }
 
 /* Reads and writes until the remote end sends EOF, the deadline passes
- * or cancel is set (*stopped = SSH_ERR_TIMEOUT / SSH_ERR_CANCELED). */
+ * or cancel is set (*stopped = SSH_ERR_TIMEOUT / SSH_ERR_CANCELED). In the
+ * shared shell, until both end markers arrived, or the shell ended
+ * (x->gone). With stopped NULL it only reads, until EOF or dl. */
 static enum ssh_status
 sshexec_loop(struct sshexec_run *x, long long dl, volatile int *cancel,
 	     int *stopped, struct ssh_err *err)
@@ -313,20 +365,31 @@ sshexec_loop(struct sshexec_run *x, long long dl, volatile int *cancel,
 
 	for (;;) {
 		n1 = libssh2_channel_read(x->ch, b, sizeof(b));
-		if (n1 > 0)
+		if (n1 > 0 && x->in_shell)
+			sshexec_shell_scan(x, SSH_STDOUT, b, (size_t)n1);
+		else if (n1 > 0)
 			sshexec_emit(x, SSH_STDOUT, b, (size_t)n1);
 		else if (n1 < 0 && n1 != LIBSSH2_ERROR_EAGAIN)
 			return ssh_fail(x->c, (int)n1, "reading output", err);
 		n2 = libssh2_channel_read_stderr(x->ch, b, sizeof(b));
-		if (n2 > 0)
+		if (n2 > 0 && x->in_shell)
+			sshexec_shell_stderr(x, b, (size_t)n2);
+		else if (n2 > 0)
 			sshexec_stderr(x, b, (size_t)n2);
 		else if (n2 < 0 && n2 != LIBSSH2_ERROR_EAGAIN)
 			return ssh_fail(x->c, (int)n2, "reading output", err);
-		w = stopped != NULL ? sshexec_pump(x) : 0;
+		w = stopped == NULL ? 0
+		    : x->in_shell   ? sshexec_shell_write(x)
+				    : sshexec_pump(x);
 		if (w < 0)
 			return ssh_fail(x->c, (int)w, "sending input", err);
-		if (n1 == 0 && n2 == 0 && libssh2_channel_eof(x->ch))
+		if (x->in_shell && stopped != NULL && x->ended[SSH_STDOUT] &&
+		    x->ended[SSH_STDERR])
 			return SSH_OK;
+		if (n1 == 0 && n2 == 0 && libssh2_channel_eof(x->ch)) {
+			x->gone = x->in_shell;
+			return SSH_OK;
+		}
 		if (cancel != NULL && *cancel && stopped != NULL) {
 			*stopped = SSH_ERR_CANCELED;
 			return SSH_OK;
@@ -406,13 +469,89 @@ sshexec_finish(struct sshexec_run *x)
 	if (r->exit_signal[0] != '\0' ||
 	    ((r->timed_out || r->canceled) && r->exit_status == 0))
 		r->exit_status = -1;
-	while (libssh2_channel_free(x->ch) == LIBSSH2_ERROR_EAGAIN) {
-		if (ssh_wait(x->c, dl, NULL, NULL) != SSH_OK) {
-			x->c->broken = 1; /* cannot reuse a stuck session */
+	sshexec_free(x->c, x->ch, dl);
+	x->ch = NULL;
+}
+
+/* Frees a channel, waiting until dl at most; a session that cannot free
+ * it in time is not used again. */
+static void
+sshexec_free(struct ssh_conn *c, LIBSSH2_CHANNEL *ch, long long dl)
+{
+	while (libssh2_channel_free(ch) == LIBSSH2_ERROR_EAGAIN) {
+		if (ssh_wait(c, dl, NULL, NULL) != SSH_OK) {
+			c->broken = 1; /* cannot reuse a stuck session */
 			break;
 		}
 	}
-	x->ch = NULL;
+}
+
+/* Sets x up for one command: options o, result r (initialized here). */
+static void
+sshexec_run_init(struct sshexec_run *x, struct ssh_conn *c,
+		 const struct ssh_exec_opt *o, struct ssh_exec_result *r)
+{
+	memset(x, 0, sizeof(*x));
+	x->c = c;
+	x->o = o;
+	x->r = r;
+	x->cancel = o->cancel;
+	x->cap = o->capture_max > 0 ? o->capture_max : SSHEXEC_CAPTURE;
+	buf_init(&r->out, x->cap);
+	buf_init(&r->err, x->cap);
+	buf_init(&x->pre, SSHEXEC_PRE_MAX * 2);
+	buf_init(&x->hold[SSH_STDOUT], SSHEXEC_PRE_MAX);
+	buf_init(&x->hold[SSH_STDERR], SSHEXEC_PRE_MAX);
+	buf_init(&x->text, SSHEXEC_CMD_MAX);
+	sshexec_token(x->tok);
+}
+
+/* Hands what is still held to the output, zeroes what may hold secrets
+ * (the sudo password, the command's text), frees x's buffers and ends the
+ * result's texts. */
+static void
+sshexec_run_cleanup(struct sshexec_run *x, long long t0)
+{
+	struct ssh_exec_result *r = x->r;
+	int s;
+
+	if (x->pre.len > 0)
+		sshexec_emit(x, SSH_STDERR, x->pre.data, x->pre.len);
+	for (s = SSH_STDOUT; s <= SSH_STDERR; s++) {
+		if (x->hold[s].len > 0)
+			sshexec_emit(x, (enum ssh_stream)s, x->hold[s].data,
+				     x->hold[s].len);
+		buf_cleanup(&x->hold[s]);
+	}
+	if (x->pw != NULL)
+		explicit_bzero(x->pw, x->pw_len);
+	free(x->pw);
+	if (x->text.data != NULL)
+		explicit_bzero(x->text.data, x->text.len);
+	buf_cleanup(&x->text);
+	buf_cleanup(&x->pre);
+	(void)buf_append(&r->out, "", 0);
+	(void)buf_append(&r->err, "", 0);
+	r->duration_ms = (double)(ssh_now_ms() - t0);
+}
+
+/* A command stopped by its timeout or the cancel flag: the result and the
+ * error say which. The status to return. */
+static enum ssh_status
+sshexec_stopped(struct sshexec_run *x, int stopped, struct ssh_err *err)
+{
+	enum ssh_status st = (enum ssh_status)stopped;
+
+	x->r->timed_out = st == SSH_ERR_TIMEOUT;
+	x->r->canceled = st == SSH_ERR_CANCELED;
+	if (x->r->timed_out)
+		ssh_err_set(err, st,
+			    "the command did not finish within %d ms and was "
+			    "stopped",
+			    x->o->timeout_ms);
+	else
+		ssh_err_set(err, st, "the command was canceled");
+	return st;
 }
 
 static enum ssh_status
@@ -422,25 +561,14 @@ sshexec_command(struct ssh_conn *c, const char *command,
 {
 	struct sshexec_run x;
 	struct buf script;
-	unsigned char rnd[8], *sent = NULL;
+	unsigned char *sent = NULL;
 	long long t0 = ssh_now_ms(), dl, setup;
 	size_t i;
 	int rc, stopped = SSH_OK;
 	enum ssh_status st = SSH_OK;
 
-	memset(&x, 0, sizeof(x));
-	x.c = c;
-	x.o = o;
-	x.r = r;
-	x.cancel = o->cancel;
-	x.cap = o->capture_max > 0 ? o->capture_max : SSHEXEC_CAPTURE;
-	buf_init(&r->out, x.cap);
-	buf_init(&r->err, x.cap);
-	buf_init(&x.pre, SSHEXEC_PRE_MAX * 2);
+	sshexec_run_init(&x, c, o, r);
 	buf_init(&script, SSHEXEC_CMD_MAX);
-	crypto_random(rnd, sizeof(rnd));
-	memcpy(x.tok, "OC", 2);
-	enc_hex(x.tok + 2, rnd, sizeof(rnd));
 	snprintf(x.prompt, sizeof(x.prompt), "%s:pw:", x.tok);
 	dl = o->timeout_ms > 0 ? t0 + o->timeout_ms : 0;
 	setup = dl > 0 ? dl : t0 + SSHEXEC_SETUP_MS;
@@ -503,40 +631,317 @@ sshexec_command(struct ssh_conn *c, const char *command,
 		goto fail;
 	st = sshexec_loop(&x, dl, o->cancel, &stopped, err);
 	if (st == SSH_OK && stopped != SSH_OK) {
-		r->timed_out = stopped == SSH_ERR_TIMEOUT;
-		r->canceled = stopped == SSH_ERR_CANCELED;
+		st = sshexec_stopped(&x, stopped, err);
 		if (may_kill)
 			sshexec_kill(&x);
 		(void)sshexec_loop(&x, ssh_now_ms() + SSHEXEC_GRACE_MS, NULL,
 				   NULL, NULL);
-		st = (enum ssh_status)stopped;
-		if (r->timed_out)
-			ssh_err_set(err, st,
-				    "the command did not finish within %d ms "
-				    "and was stopped",
-				    o->timeout_ms);
-		else
-			ssh_err_set(err, st, "the command was canceled");
 	}
 	goto out;
 fail:
 	st = ssh_fail(c, rc, "running the command", err);
 out:
-	if (x.pre.len > 0)
-		sshexec_emit(&x, SSH_STDERR, x.pre.data, x.pre.len);
 	if (x.ch != NULL)
 		sshexec_finish(&x);
-	if (x.pw != NULL)
-		explicit_bzero(x.pw, x.pw_len);
-	free(x.pw);
 	if (script.data != NULL)
 		explicit_bzero(script.data, script.len);
 	buf_cleanup(&script);
-	buf_cleanup(&x.pre);
 	free(sent);
-	(void)buf_append(&r->out, "", 0);
-	(void)buf_append(&r->err, "", 0);
-	r->duration_ms = (double)(ssh_now_ms() - t0);
+	sshexec_run_cleanup(&x, t0);
+	return st;
+}
+
+static void
+sshexec_token(char *tok)
+{
+	unsigned char rnd[8];
+
+	crypto_random(rnd, sizeof(rnd));
+	memcpy(tok, "OC", 2);
+	enc_hex(tok + 2, rnd, sizeof(rnd));
+	tok[18] = '\0';
+}
+
+void
+ssh_share_shell(struct ssh_conn *c)
+{
+	if (c != NULL)
+		c->share_shell = 1;
+}
+
+/* 1 when the command may run in the shared shell: nothing to feed it (its
+ * input is the shell's command stream), no sudo password to answer, and
+ * short enough for a shell that reads its input a byte at a time. */
+static int
+sshexec_shell_fits(const struct ssh_conn *c, const char *command,
+		   const struct ssh_exec_opt *o)
+{
+	return c != NULL && c->share_shell && !c->broken &&
+	       (o->stdin_data == NULL || o->stdin_len == 0) &&
+	       !(o->sudo && o->sudo_password != NULL) &&
+	       strlen(command) <= SSHEXEC_SHELL_MAX;
+}
+
+/* Starts the shared shell: the login user's shell, which writes
+ * "<tok>:<pid>" on stderr and then runs each line of its input (each
+ * command is one line, its newlines written as "$__oc_nl"). Reading lines
+ * in the shell sshd started costs no second shell. Nothing waits for the
+ * start: the first command is written right behind it. */
+static enum ssh_status
+sshexec_shell_open(struct ssh_conn *c, long long dl, volatile int *cancel,
+		   struct ssh_err *err)
+{
+	LIBSSH2_CHANNEL *ch;
+	char boot[256];
+	enum ssh_status st;
+	int rc;
+
+	for (;;) {
+		ch = libssh2_channel_open_session(c->session);
+		if (ch != NULL)
+			break;
+		rc = libssh2_session_last_errno(c->session);
+		if (rc != LIBSSH2_ERROR_EAGAIN)
+			return ssh_fail(c, rc, "opening a channel", err);
+		st = ssh_wait(c, dl, cancel, err);
+		if (st != SSH_OK)
+			return st;
+	}
+	sshexec_token(c->shell_tok);
+	snprintf(boot, sizeof(boot),
+		 "printf '%%s:%%s\\n' '%s' \"$$\" >&2; " SSHEXEC_NL
+		 "='\n'; while IFS= read -r __oc_l; do eval \"$__oc_l\"; "
+		 "done",
+		 c->shell_tok);
+	for (;;) {
+		rc = libssh2_channel_exec(ch, boot);
+		if (rc != LIBSSH2_ERROR_EAGAIN)
+			break;
+		st = ssh_wait(c, dl, cancel, err);
+		if (st != SSH_OK) {
+			sshexec_free(c, ch, ssh_now_ms() + SSHEXEC_GRACE_MS);
+			return st;
+		}
+	}
+	if (rc != 0) {
+		st = ssh_fail(c, rc, "starting a shell", err);
+		sshexec_free(c, ch, ssh_now_ms() + SSHEXEC_GRACE_MS);
+		return st;
+	}
+	c->shell = ch;
+	c->shell_pid = 0;
+	return SSH_OK;
+}
+
+/* Ends the shared shell after a stopped command or its own end: its exit
+ * status and signal go to the command's result. */
+static void
+sshexec_shell_end(struct sshexec_run *x)
+{
+	if (x->ch == NULL)
+		return;
+	sshexec_finish(x);
+	x->c->shell = NULL;
+	x->c->shell_pid = 0;
+}
+
+/* Output of stream s up to the command's end marker on it,
+ * "\n<tok>:<value>\n" (that newline is the marker's, not the command's);
+ * bytes that may begin the marker are held until more arrive. */
+static void
+sshexec_shell_scan(struct sshexec_run *x, enum ssh_stream s, const char *p,
+		   size_t n)
+{
+	struct buf *h = &x->hold[s];
+	const char *m, *v, *nl;
+	char pat[24];
+	size_t pl, k, vn, i;
+
+	if (x->ended[s]) {
+		sshexec_emit(x, s, p, n); /* a background process's */
+		return;
+	}
+	pl = (size_t)snprintf(pat, sizeof(pat), "\n%s:", x->tok);
+	while (n > 0) {
+		k = n < 16384 ? n : 16384; /* h keeps fewer than 64 bytes */
+		if (buf_append(h, p, k) != 0)
+			abort();
+		p += k;
+		n -= k;
+		for (;;) {
+			m = h->len > 0 ? memmem(h->data, h->len, pat, pl)
+				       : NULL;
+			if (m == NULL) {
+				k = pl - 1 < h->len ? pl - 1 : h->len;
+				while (k > 0 && memcmp(h->data + h->len - k,
+						       pat, k) != 0)
+					k--;
+				sshexec_emit(x, s, h->data, h->len - k);
+				sshexec_consume(h, h->len - k);
+				break;
+			}
+			sshexec_emit(x, s, h->data, (size_t)(m - h->data));
+			sshexec_consume(h, (size_t)(m - h->data));
+			v = h->data + pl;
+			nl = memchr(v, '\n', h->len - pl);
+			if (nl == NULL && h->len - pl <= 12)
+				break; /* the rest of the line is to come */
+			vn = nl != NULL ? (size_t)(nl - v) : 0;
+			for (i = 0; i < vn && v[i] >= '0' && v[i] <= '9'; i++)
+				;
+			if (nl != NULL &&
+			    (s == SSH_STDOUT ? i == vn && vn > 0 && vn < 4
+					     : vn == 1 && v[0] == 'e')) {
+				if (s == SSH_STDOUT)
+					x->status = (int)strtol(v, NULL, 10);
+				x->ended[s] = 1;
+				sshexec_consume(h, (size_t)(nl + 1 - h->data));
+				if (h->len > 0 || n > 0) {
+					sshexec_emit(x, s, h->data, h->len);
+					sshexec_emit(x, s, p, n);
+				}
+				sshexec_consume(h, h->len);
+				return;
+			}
+			/* The token, but not a marker line: output. */
+			sshexec_emit(x, s, h->data, 1);
+			sshexec_consume(h, 1);
+		}
+	}
+}
+
+/* The shell's stderr: its first line ("<tok>:<pid>") after a start, then
+ * the command's. Lines before that one (a profile's complaints) are the
+ * command's stderr. */
+static void
+sshexec_shell_stderr(struct sshexec_run *x, const char *p, size_t n)
+{
+	struct ssh_conn *c = x->c;
+	struct buf *pre = &x->pre;
+	size_t tl = strlen(c->shell_tok), line, i;
+	const char *d, *nl;
+
+	if (c->shell_pid != 0) {
+		sshexec_shell_scan(x, SSH_STDERR, p, n);
+		return;
+	}
+	if (buf_append(pre, p, n) != 0) {
+		c->shell_pid = -1; /* no start line in sight: no kill */
+		sshexec_shell_scan(x, SSH_STDERR, pre->data, pre->len);
+		sshexec_consume(pre, pre->len);
+		sshexec_shell_scan(x, SSH_STDERR, p, n);
+		return;
+	}
+	while (c->shell_pid == 0 &&
+	       (nl = memchr(pre->data, '\n', pre->len)) != NULL) {
+		d = pre->data;
+		line = (size_t)(nl - d);
+		for (i = tl + 1; i < line && d[i] >= '0' && d[i] <= '9'; i++)
+			;
+		if (line > tl + 1 && line < tl + 11 && i == line &&
+		    memcmp(d, c->shell_tok, tl) == 0 && d[tl] == ':')
+			c->shell_pid = strtol(d + tl + 1, NULL, 10);
+		else
+			sshexec_emit(x, SSH_STDERR, d, line + 1);
+		sshexec_consume(pre, line + 1);
+	}
+	if (c->shell_pid != 0 && pre->len > 0) {
+		sshexec_shell_scan(x, SSH_STDERR, pre->data, pre->len);
+		sshexec_consume(pre, pre->len);
+	}
+}
+
+/* Writes what is left of the command's text. 1 progress, 0 none, or a
+ * libssh2 error. */
+static long
+sshexec_shell_write(struct sshexec_run *x)
+{
+	ssize_t n;
+	long progress = 0;
+
+	while (x->text_off < x->text.len) {
+		n = libssh2_channel_write(x->ch, x->text.data + x->text_off,
+					  x->text.len - x->text_off);
+		if (n == LIBSSH2_ERROR_EAGAIN)
+			return progress;
+		if (n < 0) {
+			/* The shell is gone: its end says why. */
+			if (n == LIBSSH2_ERROR_CHANNEL_CLOSED ||
+			    n == LIBSSH2_ERROR_CHANNEL_EOF_SENT ||
+			    libssh2_channel_eof(x->ch)) {
+				x->text_off = x->text.len;
+				return 0;
+			}
+			return (long)n;
+		}
+		x->text_off += (size_t)n;
+		progress = 1;
+	}
+	return progress;
+}
+
+/* ssh_exec in the shared shell: the command runs in a subshell, "( eval
+ * '<body>' ) </dev/null" (or sudo -n sh -c '<body>' in it), followed by
+ * its end markers on stdout (with its exit status) and stderr, all on one
+ * line. eval keeps a command that does not parse from taking the shell's
+ * input with it. */
+static enum ssh_status
+sshexec_shell(struct ssh_conn *c, const char *command,
+	      const struct ssh_exec_opt *o, struct ssh_exec_result *r,
+	      struct ssh_err *err)
+{
+	struct sshexec_run x;
+	struct buf body;
+	long long t0 = ssh_now_ms(), dl, setup;
+	int rc = 0, stopped = SSH_OK;
+	enum ssh_status st;
+
+	sshexec_run_init(&x, c, o, r);
+	buf_init(&body, SSHEXEC_CMD_MAX);
+	dl = o->timeout_ms > 0 ? t0 + o->timeout_ms : 0;
+	setup = dl > 0 ? dl : t0 + SSHEXEC_SETUP_MS;
+	rc |= sshexec_body(o, command, NULL, &body);
+	rc |=
+	    buf_puts(&x.text, o->sudo ? "( exec sudo -n -- sh -c " : "( eval ");
+	rc |= body.data != NULL
+		  ? ssh_shell_quote_line(&x.text, body.data, SSHEXEC_NL)
+		  : -1;
+	rc |= buf_printf(&x.text,
+			 " ) </dev/null; printf '\\n%%s:%%s\\n' '%s' \"$?\"; "
+			 "printf '\\n%%s:e\\n' '%s' >&2\n",
+			 x.tok, x.tok);
+	if (rc != 0) {
+		ssh_err_set(err, SSH_ERR_INVALID, "the command is too long");
+		st = SSH_ERR_INVALID;
+		goto out;
+	}
+	if (c->shell == NULL) {
+		st = sshexec_shell_open(c, setup, o->cancel, err);
+		if (st != SSH_OK)
+			goto out;
+	}
+	x.ch = c->shell;
+	x.in_shell = 1;
+	st = sshexec_loop(&x, dl, o->cancel, &stopped, err);
+	if (st == SSH_OK && stopped != SSH_OK) {
+		st = sshexec_stopped(&x, stopped, err);
+		x.pgid = c->shell_pid;
+		sshexec_kill(&x);
+		(void)sshexec_loop(&x, ssh_now_ms() + SSHEXEC_GRACE_MS, NULL,
+				   NULL, NULL);
+		sshexec_shell_end(&x);
+	} else if (st == SSH_OK && x.gone) {
+		sshexec_shell_end(&x); /* it took the shell with it */
+	} else if (st == SSH_OK) {
+		r->exit_status = x.status;
+	} else {
+		sshexec_shell_end(&x);
+	}
+out:
+	if (body.data != NULL)
+		explicit_bzero(body.data, body.len);
+	buf_cleanup(&body);
+	sshexec_run_cleanup(&x, t0);
 	return st;
 }
 
@@ -573,6 +978,8 @@ ssh_exec(struct ssh_conn *c, const char *command, const struct ssh_exec_opt *o,
 			    "the sudo password contains a line break");
 		return SSH_ERR_INVALID;
 	}
+	if (sshexec_shell_fits(c, command, o))
+		return sshexec_shell(c, command, o, r, err);
 	return sshexec_command(c, command, o, r, 1, err);
 }
 

@@ -47,6 +47,9 @@ struct step_target {
 struct step_io {
 	struct ssh_conn *ssh;
 	struct winrm_session *winrm;
+	int ssh_commands; /* commands the target's steps may run over SSH
+			   * (set by the engine); with more than one they
+			   * share one shell (ssh_share_shell) */
 };
 
 /* Output as it arrives: stream 1 stdout, 2 stderr, 3 a system line (e.g.

@@ -240,6 +240,10 @@ stepio_ssh(struct step_call *c, long long deadline, struct ssh_conn **out)
 	st.cancel = c->cancel;
 	s = ssh_connect(&st, &info, &c->io->ssh, &err);
 	if (s == SSH_OK) {
+		/* Several commands share one shell (ssh_share_shell); a
+		 * single one is cheaper on a channel of its own. */
+		if (c->io->ssh_commands > 1)
+			ssh_share_shell(c->io->ssh);
 		*out = c->io->ssh;
 		return STEP_SUCCEEDED;
 	}

@@ -1,8 +1,8 @@
 /* The run engine with real SSH steps on the sshd fixture: templates
  * rendered and quoted for the shell, {{ steps.ID.stdout }} between steps,
- * one SSH session for all steps of a target, and secrets (a secret
- * parameter, the credential's password) masked in the stored output and
- * the log, also when the output comes in pieces. */
+ * one SSH connection and one shell on it for all steps of a target, and
+ * secrets (a secret parameter, the credential's password) masked in the
+ * stored output and the log, also when the output comes in pieces. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +67,7 @@ main(void)
 	struct ssh_target st;
 	struct ssh_info info;
 	char def[4096];
+	int sessions;
 
 	tc_init(72);
 	if (sshfx_start(&fx) != 0) {
@@ -124,6 +125,7 @@ main(void)
 		   "definition) VALUES ($1, 1, $2::jsonb)",
 		   job, def, NULL);
 	run = tc_db_value("SELECT gen_random_uuid()::text", NULL);
+	sessions = sshfx_sessions(&fx);
 	run = tc_db_value(
 	    "SELECT automation.run_create($1::uuid, $2, $3::jsonb, "
 	    "$4::bytea, 'run:' || $1, $5::int, NULL, 'api', NULL, NULL, "
@@ -174,6 +176,8 @@ main(void)
 			run, NULL);
 	ok(a != NULL && b != NULL && a[0] != '\0' && strcmp(a, b) == 0,
 	   "both steps used one SSH connection (client port %s)", a ? a : "?");
+	cmp_ok(sshfx_sessions(&fx) - sessions, "==", 1,
+	       "and one shell on it: sshd started one session for both");
 
 	sshfx_stop(&fx);
 	tc_done();

@@ -39,7 +39,8 @@ static void test_logins(void);
 static void test_failures(void);
 static void test_exec(struct ssh_conn *c);
 static void test_sudo(void);
-static void test_stop(struct ssh_conn *c);
+static void test_stop(struct ssh_conn *c, int base);
+static void test_shell(void);
 static void test_parallel(void);
 static void test_rekey(void);
 static void test_no_secrets(void);
@@ -403,11 +404,121 @@ test_sudo(void)
 	       "sudo -n, NOPASSWD");
 	is(r.out.data, "root\n", "ran as root");
 	ssh_exec_result_cleanup(&r);
+
+	/* The same in the shared shell, and a root command stopped there. */
+	ssh_share_shell(c);
+	o.cwd = "/root";
+	cmp_ok(sshfx_run(&fx, c, "id -un; pwd", &o, &r), "==", SSH_OK,
+	       "shared shell: sudo -n, NOPASSWD");
+	is(r.out.data, "root\n/root\n", "ran as root, in /root");
+	ssh_exec_result_cleanup(&r);
+	o.cwd = NULL;
+	o.timeout_ms = 800;
+	snprintf(cmd, sizeof(cmd), "sleep %d", sleep_base + 5);
+	cmp_ok(sshfx_run(&fx, c, cmd, &o, &r), "==", SSH_ERR_TIMEOUT,
+	       "shared shell: sudo command timed out");
+	ok(remote_gone(sleep_base + 5), "root process is gone");
+	ssh_exec_result_cleanup(&r);
+	o.timeout_ms = 0;
+	cmp_ok(sshfx_run(&fx, c, "id -u", &o, &r), "==", SSH_OK,
+	       "shared shell: another shell after the stop");
+	is(r.out.data, "0\n", "which runs sudo too");
+	ssh_exec_result_cleanup(&r);
+	ssh_close(c);
+}
+
+/* The shared shell: one session for many commands, each on its own (a
+ * directory, variables, umask or exit of one do not reach the next), no
+ * input to take from the shell, output byte for byte. */
+static void
+test_shell(void)
+{
+	struct ssh_target t = sshfx_target(&fx, "oc-test-key");
+	struct ssh_exec_result r;
+	struct ssh_conn *c;
+	char pid[32], umask0[16], want[256];
+	int n0, n1, i, good = 0;
+	long long t0;
+
+	t.key = fx.key_ed;
+	c = sshfx_login(&fx, &t, "session for the shared shell");
+	if (c == NULL)
+		return;
+	ssh_share_shell(c);
+	n0 = sshfx_sessions(&fx);
+	cmp_ok(sshfx_run(&fx, c, "echo $$; umask", NULL, &r), "==", SSH_OK,
+	       "shared shell: first command");
+	cmp_ok(sscanf(r.out.data != NULL ? r.out.data : "", "%31s %15s", pid,
+		      umask0),
+	       "==", 2, "its shell's pid and umask");
+	ssh_exec_result_cleanup(&r);
+	cmp_ok(sshfx_run(&fx, c,
+			 "cd /tmp; X=1; export Y=2; umask 077; set -e; exit 7",
+			 NULL, &r),
+	       "==", SSH_OK, "a command that changes its shell and exits");
+	cmp_ok(r.exit_status, "==", 7, "its exit status");
+	ssh_exec_result_cleanup(&r);
+	cmp_ok(sshfx_run(&fx, c,
+			 "pwd; echo ${X-unset} ${Y-unset}; umask; echo $$",
+			 NULL, &r),
+	       "==", SSH_OK, "the next command");
+	snprintf(want, sizeof(want), "/home/oc-test-key\nunset unset\n%s\n%s\n",
+		 umask0, pid);
+	is(r.out.data, want, "starts afresh, in the same shell");
+	ssh_exec_result_cleanup(&r);
+	cmp_ok(sshfx_run(&fx, c, "echo 'never", NULL, &r), "==", SSH_OK,
+	       "a command that does not parse");
+	ok(r.exit_status != 0 && r.out.len == 0, "fails (status %d)",
+	   r.exit_status);
+	like(r.err.data, "unexpected EOF|unterminated|matching", "says why");
+	ssh_exec_result_cleanup(&r);
+	cmp_ok(sshfx_run(&fx, c, "cat; echo after", NULL, &r), "==", SSH_OK,
+	       "a command reading its input");
+	is(r.out.data, "after\n", "reads end of input, not the shell's");
+	ssh_exec_result_cleanup(&r);
+	cmp_ok(sshfx_run(&fx, c, "printf abc; printf xyz >&2", NULL, &r),
+	       "==", SSH_OK, "output without a final newline");
+	is(r.out.data, "abc", "stdout as written");
+	is(r.err.data, "xyz", "stderr as written");
+	ssh_exec_result_cleanup(&r);
+	cmp_ok(sshfx_run(&fx, c,
+			 "printf '\\n\\nOC0123456789abcdef:5\\nOC:\\n\\n'; "
+			 "printf '\\nOC0123456789abcdef:e\\n' >&2",
+			 NULL, &r),
+	       "==", SSH_OK, "output that looks like a marker");
+	is(r.out.data, "\n\nOC0123456789abcdef:5\nOC:\n\n", "stdout intact");
+	is(r.err.data, "\nOC0123456789abcdef:e\n", "stderr intact");
+	cmp_ok(r.exit_status, "==", 0, "status of the command, not the text");
+	ssh_exec_result_cleanup(&r);
+	cmp_ok(sshfx_run(&fx, c,
+			 "cat <<'E'\nline 1\n  'two' \"$HOME\"\nE\n"
+			 "printf '%s\\n' \"a\nb\" \\\n  c",
+			 NULL, &r),
+	       "==", SSH_OK, "a command of several lines, a here-document");
+	is(r.out.data, "line 1\n  'two' \"$HOME\"\na\nb\nc\n",
+	   "every line as written");
+	ssh_exec_result_cleanup(&r);
+	t0 = ssh_now_ms();
+	cmp_ok(sshfx_run(&fx, c, "sleep 2 & echo left running", NULL, &r),
+	       "==", SSH_OK, "a command leaving a process behind");
+	is(r.out.data, "left running\n", "its output");
+	cmp_ok(ssh_now_ms() - t0, "<", 1500, "ends when its shell does");
+	ssh_exec_result_cleanup(&r);
+	for (i = 0; i < 20; i++) {
+		if (sshfx_run(&fx, c, "echo $((6*7))", NULL, &r) == SSH_OK &&
+		    r.out.data != NULL && strcmp(r.out.data, "42\n") == 0 &&
+		    r.exit_status == 0)
+			good++;
+		ssh_exec_result_cleanup(&r);
+	}
+	cmp_ok(good, "==", 20, "20 more commands");
+	n1 = sshfx_sessions(&fx);
+	cmp_ok(n1 - n0, "==", 1, "all 29 commands in one session of sshd");
 	ssh_close(c);
 }
 
 static void
-test_stop(struct ssh_conn *c)
+test_stop(struct ssh_conn *c, int base)
 {
 	struct ssh_exec_opt o;
 	struct ssh_exec_result r;
@@ -419,35 +530,36 @@ test_stop(struct ssh_conn *c)
 	o.timeout_ms = 800;
 	t0 = ssh_now_ms();
 	snprintf(cmd, sizeof(cmd), "echo started; sleep %d; echo never",
-		 sleep_base + 1);
+		 base + 1);
 	cmp_ok(sshfx_run(&fx, c, cmd, &o, &r), "==", SSH_ERR_TIMEOUT,
 	       "timeout");
 	dt = ssh_now_ms() - t0;
 	ok(r.timed_out && !r.canceled, "timed_out set");
 	is(r.out.data, "started\n", "output before the timeout kept");
 	cmp_ok(dt, "<", 3000, "returned soon after the timeout (%lld ms)", dt);
-	ok(remote_gone(sleep_base + 1), "remote process is gone");
+	ok(remote_gone(base + 1), "remote process is gone");
 	ssh_exec_result_cleanup(&r);
 
 	t0 = ssh_now_ms();
-	snprintf(cmd, sizeof(cmd), "trap '' TERM; sleep %d", sleep_base + 2);
+	snprintf(cmd, sizeof(cmd), "trap '' TERM; sleep %d", base + 2);
 	cmp_ok(sshfx_run(&fx, c, cmd, &o, &r), "==", SSH_ERR_TIMEOUT,
 	       "timeout, TERM ignored");
-	ok(remote_gone(sleep_base + 2), "KILL followed");
+	ok(remote_gone(base + 2), "KILL followed");
 	ssh_exec_result_cleanup(&r);
 
 	o.timeout_ms = 0;
 	o.cancel = &cancel_flag;
+	cancel_flag = 0;
 	pthread_create(&th, NULL, cancel_later, NULL);
 	t0 = ssh_now_ms();
-	snprintf(cmd, sizeof(cmd), "sleep %d", sleep_base + 4);
+	snprintf(cmd, sizeof(cmd), "sleep %d", base + 4);
 	cmp_ok(sshfx_run(&fx, c, cmd, &o, &r), "==", SSH_ERR_CANCELED,
 	       "cancel");
 	dt = ssh_now_ms() - t0 - 400;
 	pthread_join(th, NULL);
 	ok(r.canceled, "canceled set");
 	cmp_ok(dt, "<", 2000, "cancel took effect in %lld ms", dt);
-	ok(remote_gone(sleep_base + 4), "canceled process is gone");
+	ok(remote_gone(base + 4), "canceled process is gone");
 	ssh_exec_result_cleanup(&r);
 
 	cmp_ok(sshfx_run(&fx, c, "echo still usable", NULL, &r), "==", SSH_OK,
@@ -556,9 +668,18 @@ main(void)
 	c = sshfx_login(&fx, &t, "session for commands");
 	if (c != NULL) {
 		test_exec(c);
-		test_stop(c);
+		test_stop(c, sleep_base);
 		ssh_close(c);
 	}
+	/* The same commands in a shared shell. */
+	c = sshfx_login(&fx, &t, "session for commands in one shell");
+	if (c != NULL) {
+		ssh_share_shell(c);
+		test_exec(c);
+		test_stop(c, sleep_base + 10);
+		ssh_close(c);
+	}
+	test_shell();
 	test_sudo();
 	test_parallel();
 	test_rekey();

@@ -313,3 +313,21 @@ sshfx_check_no_secrets(const struct sshfx *fx, int min_msgs)
 	cmp_ok(fx->nmsgs, ">", min_msgs, "error messages collected");
 	cmp_ok(leaks, "==", 0, "no password, passphrase or key text in them");
 }
+
+int
+sshfx_sessions(const struct sshfx *fx)
+{
+	char path[512], line[1024];
+	FILE *f;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/sshd.log", fx->dir);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, "Starting session: command") != NULL)
+			n++;
+	fclose(f);
+	return n;
+}

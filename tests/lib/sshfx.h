@@ -57,6 +57,9 @@ enum ssh_status sshfx_try_login(struct sshfx *fx, const struct ssh_target *t,
 enum ssh_status sshfx_run(struct sshfx *fx, struct ssh_conn *c, const char *cmd,
 			  const struct ssh_exec_opt *o,
 			  struct ssh_exec_result *r);
+/* How many sessions (channels running a command) the server started so
+ * far, from its log; -1 when the log cannot be read. */
+int sshfx_sessions(const struct sshfx *fx);
 /* Two tests: more than min_msgs error messages were kept, and none holds
  * the password, the passphrase, a piece of a key or "wrong-password". */
 void sshfx_check_no_secrets(const struct sshfx *fx, int min_msgs);
