@@ -78,6 +78,13 @@ static void sshexec_finish(struct sshexec_run *x);
 static void sshexec_free(struct ssh_conn *c, LIBSSH2_CHANNEL *ch, long long dl);
 static void sshexec_os_value(char *out, size_t cap, const char *v, size_t n);
 static void sshexec_token(char *tok);
+static enum ssh_status sshexec_open(struct ssh_conn *c, long long dl,
+				    volatile int *cancel, LIBSSH2_CHANNEL **ch,
+				    struct ssh_err *err);
+static enum ssh_status sshexec_start(struct ssh_conn *c, LIBSSH2_CHANNEL *ch,
+				     const char *command, long long dl,
+				     volatile int *cancel, const char *what,
+				     struct ssh_err *err);
 static void sshexec_run_init(struct sshexec_run *x, struct ssh_conn *c,
 			     const struct ssh_exec_opt *o,
 			     struct ssh_exec_result *r);
@@ -486,6 +493,48 @@ sshexec_free(struct ssh_conn *c, LIBSSH2_CHANNEL *ch, long long dl)
 	}
 }
 
+/* Opens a session channel, waiting until dl at most. */
+static enum ssh_status
+sshexec_open(struct ssh_conn *c, long long dl, volatile int *cancel,
+	     LIBSSH2_CHANNEL **ch, struct ssh_err *err)
+{
+	enum ssh_status st;
+	int rc;
+
+	for (;;) {
+		*ch = libssh2_channel_open_session(c->session);
+		if (*ch != NULL)
+			return SSH_OK;
+		rc = libssh2_session_last_errno(c->session);
+		if (rc != LIBSSH2_ERROR_EAGAIN)
+			return ssh_fail(c, rc, "opening a channel", err);
+		st = ssh_wait(c, dl, cancel, err);
+		if (st != SSH_OK)
+			return st;
+	}
+}
+
+/* Sends the exec request of command on ch (what: for the message). */
+static enum ssh_status
+sshexec_start(struct ssh_conn *c, LIBSSH2_CHANNEL *ch, const char *command,
+	      long long dl, volatile int *cancel, const char *what,
+	      struct ssh_err *err)
+{
+	enum ssh_status st;
+	int rc;
+
+	for (;;) {
+		rc = libssh2_channel_exec(ch, command);
+		if (rc == 0)
+			return SSH_OK;
+		if (rc != LIBSSH2_ERROR_EAGAIN)
+			return ssh_fail(c, rc, what, err);
+		st = ssh_wait(c, dl, cancel, err);
+		if (st != SSH_OK)
+			return st;
+	}
+}
+
 /* Sets x up for one command: options o, result r (initialized here). */
 static void
 sshexec_run_init(struct sshexec_run *x, struct ssh_conn *c,
@@ -577,19 +626,9 @@ sshexec_command(struct ssh_conn *c, const char *command,
 			    "the SSH session is no longer usable");
 		return SSH_ERR_NETWORK;
 	}
-	for (;;) {
-		x.ch = libssh2_channel_open_session(c->session);
-		if (x.ch != NULL)
-			break;
-		rc = libssh2_session_last_errno(c->session);
-		if (rc != LIBSSH2_ERROR_EAGAIN) {
-			st = ssh_fail(c, rc, "opening a channel", err);
-			goto out;
-		}
-		st = ssh_wait(c, setup, o->cancel, err);
-		if (st != SSH_OK)
-			goto out;
-	}
+	st = sshexec_open(c, setup, o->cancel, &x.ch, err);
+	if (st != SSH_OK)
+		goto out;
 	sent = calloc(o->nenv + 1, 1);
 	if (sent == NULL)
 		abort();
@@ -619,16 +658,10 @@ sshexec_command(struct ssh_conn *c, const char *command,
 		st = SSH_ERR_INVALID;
 		goto out;
 	}
-	for (;;) {
-		rc = libssh2_channel_exec(x.ch, script.data);
-		if (rc != LIBSSH2_ERROR_EAGAIN)
-			break;
-		st = ssh_wait(c, setup, o->cancel, err);
-		if (st != SSH_OK)
-			goto out;
-	}
-	if (rc != 0)
-		goto fail;
+	st = sshexec_start(c, x.ch, script.data, setup, o->cancel,
+			   "running the command", err);
+	if (st != SSH_OK)
+		goto out;
 	st = sshexec_loop(&x, dl, o->cancel, &stopped, err);
 	if (st == SSH_OK && stopped != SSH_OK) {
 		st = sshexec_stopped(&x, stopped, err);
@@ -694,37 +727,18 @@ sshexec_shell_open(struct ssh_conn *c, long long dl, volatile int *cancel,
 	LIBSSH2_CHANNEL *ch;
 	char boot[256];
 	enum ssh_status st;
-	int rc;
 
-	for (;;) {
-		ch = libssh2_channel_open_session(c->session);
-		if (ch != NULL)
-			break;
-		rc = libssh2_session_last_errno(c->session);
-		if (rc != LIBSSH2_ERROR_EAGAIN)
-			return ssh_fail(c, rc, "opening a channel", err);
-		st = ssh_wait(c, dl, cancel, err);
-		if (st != SSH_OK)
-			return st;
-	}
+	st = sshexec_open(c, dl, cancel, &ch, err);
+	if (st != SSH_OK)
+		return st;
 	sshexec_token(c->shell_tok);
 	snprintf(boot, sizeof(boot),
 		 "printf '%%s:%%s\\n' '%s' \"$$\" >&2; " SSHEXEC_NL
 		 "='\n'; while IFS= read -r __oc_l; do eval \"$__oc_l\"; "
 		 "done",
 		 c->shell_tok);
-	for (;;) {
-		rc = libssh2_channel_exec(ch, boot);
-		if (rc != LIBSSH2_ERROR_EAGAIN)
-			break;
-		st = ssh_wait(c, dl, cancel, err);
-		if (st != SSH_OK) {
-			sshexec_free(c, ch, ssh_now_ms() + SSHEXEC_GRACE_MS);
-			return st;
-		}
-	}
-	if (rc != 0) {
-		st = ssh_fail(c, rc, "starting a shell", err);
+	st = sshexec_start(c, ch, boot, dl, cancel, "starting a shell", err);
+	if (st != SSH_OK) {
 		sshexec_free(c, ch, ssh_now_ms() + SSHEXEC_GRACE_MS);
 		return st;
 	}
