@@ -1,8 +1,8 @@
 /* Commands over an SSH session: one channel per command with environment,
  * working directory, sudo and stdin, or one shell shared by the session's
- * commands (ssh_share_shell); output streamed and capped; timeout and
- * cancel end the remote process group (libssh2 1.10 cannot send the
- * "signal" request, so a second channel kills it). */
+ * commands (sshshell.c); output streamed and capped; timeout and cancel
+ * end the remote process group (libssh2 1.10 cannot send the "signal"
+ * request, so a second channel kills it). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,100 +12,20 @@
 #include "crypto.h"
 #include "enc.h"
 #include "ssh.h"
-
-#define SSHEXEC_CAPTURE 1048576 /* default bytes kept per stream */
-#define SSHEXEC_PRE_MAX 65536	/* stderr held while markers are awaited */
-#define SSHEXEC_SETUP_MS 30000	/* channel setup limit without a timeout */
-#define SSHEXEC_KILL_MS 5000	/* the kill command's own limit */
-#define SSHEXEC_GRACE_MS 2000	/* waiting for the end after the kill */
-#define SSHEXEC_CMD_MAX (8 * 1048576)
-#define SSHEXEC_SHELL_MAX 65536 /* longer commands get their own channel */
-#define SSHEXEC_NL "__oc_nl"	/* the shared shell's newline variable */
-
-/* One command in flight. */
-struct sshexec_run {
-	struct ssh_conn *c;
-	LIBSSH2_CHANNEL *ch;
-	const struct ssh_exec_opt *o;
-	struct ssh_exec_result *r;
-	volatile int *cancel;
-	size_t cap;
-	char tok[20];	 /* "OC" + 16 hex: marks our lines on stderr */
-	char prompt[32]; /* tok + ":pw:", sudo's password prompt */
-	struct buf pre;	 /* stderr held until the markers were seen */
-	int running;	 /* markers seen: the command itself runs */
-	long pgid;	 /* the remote process group, 0 while unknown */
-	int prompts;	 /* sudo password prompts seen */
-	char *pw;	 /* the password line, zeroed when freed */
-	size_t pw_len, pw_off;
-	size_t in_off;	/* stdin bytes written */
-	int stop_input; /* send EOF now, no further stdin */
-	int eof_sent;
-	/* In the shared shell: the command's text still to write, what is
-	 * held of each stream until it is known not to be the start of the
-	 * command's end marker, which ends were seen, and the exit status
-	 * the stdout marker gave. */
-	struct buf text;
-	size_t text_off;
-	struct buf hold[2];
-	int ended[2];
-	int status;
-	int in_shell; /* the command runs in the shared shell */
-	int gone;     /* the shared shell ended before the command did */
-};
+#include "sshexec.h"
 
 static enum ssh_status sshexec_command(struct ssh_conn *c, const char *command,
 				       const struct ssh_exec_opt *o,
 				       struct ssh_exec_result *r, int may_kill,
 				       struct ssh_err *err);
 static int sshexec_env_name_ok(const char *s);
-static int sshexec_body(const struct ssh_exec_opt *o, const char *command,
-			const unsigned char *sent, struct buf *b);
 static int sshexec_script(struct sshexec_run *x, const char *command,
 			  const unsigned char *sent, struct buf *out);
-static void sshexec_emit(struct sshexec_run *x, enum ssh_stream s,
-			 const char *p, size_t n);
-static void sshexec_consume(struct buf *b, size_t n);
 static void sshexec_line(struct sshexec_run *x, const char *p, size_t n);
 static void sshexec_stderr(struct sshexec_run *x, const char *p, size_t n);
 static void sshexec_prompt(struct sshexec_run *x);
 static long sshexec_pump(struct sshexec_run *x);
-static enum ssh_status sshexec_loop(struct sshexec_run *x, long long dl,
-				    volatile int *cancel, int *stopped,
-				    struct ssh_err *err);
-static void sshexec_kill(struct sshexec_run *x);
-static void sshexec_finish(struct sshexec_run *x);
-static void sshexec_free(struct ssh_conn *c, LIBSSH2_CHANNEL *ch, long long dl);
 static void sshexec_os_value(char *out, size_t cap, const char *v, size_t n);
-static void sshexec_token(char *tok);
-static enum ssh_status sshexec_open(struct ssh_conn *c, long long dl,
-				    volatile int *cancel, LIBSSH2_CHANNEL **ch,
-				    struct ssh_err *err);
-static enum ssh_status sshexec_start(struct ssh_conn *c, LIBSSH2_CHANNEL *ch,
-				     const char *command, long long dl,
-				     volatile int *cancel, const char *what,
-				     struct ssh_err *err);
-static void sshexec_run_init(struct sshexec_run *x, struct ssh_conn *c,
-			     const struct ssh_exec_opt *o,
-			     struct ssh_exec_result *r);
-static void sshexec_run_cleanup(struct sshexec_run *x, long long t0);
-static enum ssh_status sshexec_stopped(struct sshexec_run *x, int stopped,
-				       struct ssh_err *err);
-static int sshexec_shell_fits(const struct ssh_conn *c, const char *command,
-			      const struct ssh_exec_opt *o);
-static enum ssh_status sshexec_shell_open(struct ssh_conn *c, long long dl,
-					  volatile int *cancel,
-					  struct ssh_err *err);
-static void sshexec_shell_end(struct sshexec_run *x);
-static void sshexec_shell_scan(struct sshexec_run *x, enum ssh_stream s,
-			       const char *p, size_t n);
-static void sshexec_shell_stderr(struct sshexec_run *x, const char *p,
-				 size_t n);
-static long sshexec_shell_write(struct sshexec_run *x);
-static enum ssh_status sshexec_shell(struct ssh_conn *c, const char *command,
-				     const struct ssh_exec_opt *o,
-				     struct ssh_exec_result *r,
-				     struct ssh_err *err);
 
 static int
 sshexec_env_name_ok(const char *s)
@@ -124,7 +44,7 @@ sshexec_env_name_ok(const char *s)
 
 /* The environment sshd did not take (sent[i] == 0; sent NULL: none), the
  * working directory and the command. */
-static int
+int
 sshexec_body(const struct ssh_exec_opt *o, const char *command,
 	     const unsigned char *sent, struct buf *b)
 {
@@ -180,7 +100,7 @@ sshexec_script(struct sshexec_run *x, const char *command,
 	return rc != 0 ? -1 : 0;
 }
 
-static void
+void
 sshexec_emit(struct sshexec_run *x, enum ssh_stream s, const char *p, size_t n)
 {
 	struct ssh_exec_result *r = x->r;
@@ -205,7 +125,7 @@ sshexec_emit(struct sshexec_run *x, enum ssh_stream s, const char *p, size_t n)
 		x->o->on_output(x->o->arg, s, p, n);
 }
 
-static void
+void
 sshexec_consume(struct buf *b, size_t n)
 {
 	memmove(b->data, b->data + n, b->len - n);
@@ -362,7 +282,7 @@ closed:
  * or cancel is set (*stopped = SSH_ERR_TIMEOUT / SSH_ERR_CANCELED). In the
  * shared shell, until both end markers arrived, or the shell ended
  * (x->gone). With stopped NULL it only reads, until EOF or dl. */
-static enum ssh_status
+enum ssh_status
 sshexec_loop(struct sshexec_run *x, long long dl, volatile int *cancel,
 	     int *stopped, struct ssh_err *err)
 {
@@ -416,7 +336,7 @@ sshexec_loop(struct sshexec_run *x, long long dl, volatile int *cancel,
 
 /* Ends the command's process group: TERM, then KILL after a second, and
  * waits until it is gone. Runs as root through sudo when the command did. */
-static void
+void
 sshexec_kill(struct sshexec_run *x)
 {
 	struct ssh_exec_opt ko;
@@ -443,7 +363,7 @@ sshexec_kill(struct sshexec_run *x)
 }
 
 /* Closes the channel (bounded) and reads the exit status and signal. */
-static void
+void
 sshexec_finish(struct sshexec_run *x)
 {
 	struct ssh_exec_result *r = x->r;
@@ -482,7 +402,7 @@ sshexec_finish(struct sshexec_run *x)
 
 /* Frees a channel, waiting until dl at most; a session that cannot free
  * it in time is not used again. */
-static void
+void
 sshexec_free(struct ssh_conn *c, LIBSSH2_CHANNEL *ch, long long dl)
 {
 	while (libssh2_channel_free(ch) == LIBSSH2_ERROR_EAGAIN) {
@@ -494,7 +414,7 @@ sshexec_free(struct ssh_conn *c, LIBSSH2_CHANNEL *ch, long long dl)
 }
 
 /* Opens a session channel, waiting until dl at most. */
-static enum ssh_status
+enum ssh_status
 sshexec_open(struct ssh_conn *c, long long dl, volatile int *cancel,
 	     LIBSSH2_CHANNEL **ch, struct ssh_err *err)
 {
@@ -515,7 +435,7 @@ sshexec_open(struct ssh_conn *c, long long dl, volatile int *cancel,
 }
 
 /* Sends the exec request of command on ch (what: for the message). */
-static enum ssh_status
+enum ssh_status
 sshexec_start(struct ssh_conn *c, LIBSSH2_CHANNEL *ch, const char *command,
 	      long long dl, volatile int *cancel, const char *what,
 	      struct ssh_err *err)
@@ -536,7 +456,7 @@ sshexec_start(struct ssh_conn *c, LIBSSH2_CHANNEL *ch, const char *command,
 }
 
 /* Sets x up for one command: options o, result r (initialized here). */
-static void
+void
 sshexec_run_init(struct sshexec_run *x, struct ssh_conn *c,
 		 const struct ssh_exec_opt *o, struct ssh_exec_result *r)
 {
@@ -558,7 +478,7 @@ sshexec_run_init(struct sshexec_run *x, struct ssh_conn *c,
 /* Hands what is still held to the output, zeroes what may hold secrets
  * (the sudo password, the command's text), frees x's buffers and ends the
  * result's texts. */
-static void
+void
 sshexec_run_cleanup(struct sshexec_run *x, long long t0)
 {
 	struct ssh_exec_result *r = x->r;
@@ -586,7 +506,7 @@ sshexec_run_cleanup(struct sshexec_run *x, long long t0)
 
 /* A command stopped by its timeout or the cancel flag: the result and the
  * error say which. The status to return. */
-static enum ssh_status
+enum ssh_status
 sshexec_stopped(struct sshexec_run *x, int stopped, struct ssh_err *err)
 {
 	enum ssh_status st = (enum ssh_status)stopped;
@@ -684,7 +604,7 @@ out:
 	return st;
 }
 
-static void
+void
 sshexec_token(char *tok)
 {
 	unsigned char rnd[8];
@@ -693,270 +613,6 @@ sshexec_token(char *tok)
 	memcpy(tok, "OC", 2);
 	enc_hex(tok + 2, rnd, sizeof(rnd));
 	tok[18] = '\0';
-}
-
-void
-ssh_share_shell(struct ssh_conn *c)
-{
-	if (c != NULL)
-		c->share_shell = 1;
-}
-
-/* 1 when the command may run in the shared shell: nothing to feed it (its
- * input is the shell's command stream), no sudo password to answer, and
- * short enough for a shell that reads its input a byte at a time. */
-static int
-sshexec_shell_fits(const struct ssh_conn *c, const char *command,
-		   const struct ssh_exec_opt *o)
-{
-	return c != NULL && c->share_shell && !c->broken &&
-	       (o->stdin_data == NULL || o->stdin_len == 0) &&
-	       !(o->sudo && o->sudo_password != NULL) &&
-	       strlen(command) <= SSHEXEC_SHELL_MAX;
-}
-
-/* Starts the shared shell: the login user's shell, which writes
- * "<tok>:<pid>" on stderr and then runs each line of its input (each
- * command is one line, its newlines written as "$__oc_nl"). Reading lines
- * in the shell sshd started costs no second shell. Nothing waits for the
- * start: the first command is written right behind it. */
-static enum ssh_status
-sshexec_shell_open(struct ssh_conn *c, long long dl, volatile int *cancel,
-		   struct ssh_err *err)
-{
-	LIBSSH2_CHANNEL *ch;
-	char boot[256];
-	enum ssh_status st;
-
-	st = sshexec_open(c, dl, cancel, &ch, err);
-	if (st != SSH_OK)
-		return st;
-	sshexec_token(c->shell_tok);
-	snprintf(boot, sizeof(boot),
-		 "printf '%%s:%%s\\n' '%s' \"$$\" >&2; " SSHEXEC_NL
-		 "='\n'; while IFS= read -r __oc_l; do eval \"$__oc_l\"; "
-		 "done",
-		 c->shell_tok);
-	st = sshexec_start(c, ch, boot, dl, cancel, "starting a shell", err);
-	if (st != SSH_OK) {
-		sshexec_free(c, ch, ssh_now_ms() + SSHEXEC_GRACE_MS);
-		return st;
-	}
-	c->shell = ch;
-	c->shell_pid = 0;
-	return SSH_OK;
-}
-
-/* Ends the shared shell after a stopped command or its own end: its exit
- * status and signal go to the command's result. */
-static void
-sshexec_shell_end(struct sshexec_run *x)
-{
-	if (x->ch == NULL)
-		return;
-	sshexec_finish(x);
-	x->c->shell = NULL;
-	x->c->shell_pid = 0;
-}
-
-/* Output of stream s up to the command's end marker on it,
- * "\n<tok>:<value>\n" (that newline is the marker's, not the command's);
- * bytes that may begin the marker are held until more arrive. */
-static void
-sshexec_shell_scan(struct sshexec_run *x, enum ssh_stream s, const char *p,
-		   size_t n)
-{
-	struct buf *h = &x->hold[s];
-	const char *m, *v, *nl;
-	char pat[24];
-	size_t pl, k, vn, i;
-
-	if (x->ended[s]) {
-		sshexec_emit(x, s, p, n); /* a background process's */
-		return;
-	}
-	pl = (size_t)snprintf(pat, sizeof(pat), "\n%s:", x->tok);
-	while (n > 0) {
-		k = n < 16384 ? n : 16384; /* h keeps fewer than 64 bytes */
-		if (buf_append(h, p, k) != 0)
-			abort();
-		p += k;
-		n -= k;
-		for (;;) {
-			m = h->len > 0 ? memmem(h->data, h->len, pat, pl)
-				       : NULL;
-			if (m == NULL) {
-				k = pl - 1 < h->len ? pl - 1 : h->len;
-				while (k > 0 && memcmp(h->data + h->len - k,
-						       pat, k) != 0)
-					k--;
-				sshexec_emit(x, s, h->data, h->len - k);
-				sshexec_consume(h, h->len - k);
-				break;
-			}
-			sshexec_emit(x, s, h->data, (size_t)(m - h->data));
-			sshexec_consume(h, (size_t)(m - h->data));
-			v = h->data + pl;
-			nl = memchr(v, '\n', h->len - pl);
-			if (nl == NULL && h->len - pl <= 12)
-				break; /* the rest of the line is to come */
-			vn = nl != NULL ? (size_t)(nl - v) : 0;
-			for (i = 0; i < vn && v[i] >= '0' && v[i] <= '9'; i++)
-				;
-			if (nl != NULL &&
-			    (s == SSH_STDOUT ? i == vn && vn > 0 && vn < 4
-					     : vn == 1 && v[0] == 'e')) {
-				if (s == SSH_STDOUT)
-					x->status = (int)strtol(v, NULL, 10);
-				x->ended[s] = 1;
-				sshexec_consume(h, (size_t)(nl + 1 - h->data));
-				if (h->len > 0 || n > 0) {
-					sshexec_emit(x, s, h->data, h->len);
-					sshexec_emit(x, s, p, n);
-				}
-				sshexec_consume(h, h->len);
-				return;
-			}
-			/* The token, but not a marker line: output. */
-			sshexec_emit(x, s, h->data, 1);
-			sshexec_consume(h, 1);
-		}
-	}
-}
-
-/* The shell's stderr: its first line ("<tok>:<pid>") after a start, then
- * the command's. Lines before that one (a profile's complaints) are the
- * command's stderr. */
-static void
-sshexec_shell_stderr(struct sshexec_run *x, const char *p, size_t n)
-{
-	struct ssh_conn *c = x->c;
-	struct buf *pre = &x->pre;
-	size_t tl = strlen(c->shell_tok), line, i;
-	const char *d, *nl;
-
-	if (c->shell_pid != 0) {
-		sshexec_shell_scan(x, SSH_STDERR, p, n);
-		return;
-	}
-	if (buf_append(pre, p, n) != 0) {
-		c->shell_pid = -1; /* no start line in sight: no kill */
-		sshexec_shell_scan(x, SSH_STDERR, pre->data, pre->len);
-		sshexec_consume(pre, pre->len);
-		sshexec_shell_scan(x, SSH_STDERR, p, n);
-		return;
-	}
-	while (c->shell_pid == 0 &&
-	       (nl = memchr(pre->data, '\n', pre->len)) != NULL) {
-		d = pre->data;
-		line = (size_t)(nl - d);
-		for (i = tl + 1; i < line && d[i] >= '0' && d[i] <= '9'; i++)
-			;
-		if (line > tl + 1 && line < tl + 11 && i == line &&
-		    memcmp(d, c->shell_tok, tl) == 0 && d[tl] == ':')
-			c->shell_pid = strtol(d + tl + 1, NULL, 10);
-		else
-			sshexec_emit(x, SSH_STDERR, d, line + 1);
-		sshexec_consume(pre, line + 1);
-	}
-	if (c->shell_pid != 0 && pre->len > 0) {
-		sshexec_shell_scan(x, SSH_STDERR, pre->data, pre->len);
-		sshexec_consume(pre, pre->len);
-	}
-}
-
-/* Writes what is left of the command's text. 1 progress, 0 none, or a
- * libssh2 error. */
-static long
-sshexec_shell_write(struct sshexec_run *x)
-{
-	ssize_t n;
-	long progress = 0;
-
-	while (x->text_off < x->text.len) {
-		n = libssh2_channel_write(x->ch, x->text.data + x->text_off,
-					  x->text.len - x->text_off);
-		if (n == LIBSSH2_ERROR_EAGAIN)
-			return progress;
-		if (n < 0) {
-			/* The shell is gone: its end says why. */
-			if (n == LIBSSH2_ERROR_CHANNEL_CLOSED ||
-			    n == LIBSSH2_ERROR_CHANNEL_EOF_SENT ||
-			    libssh2_channel_eof(x->ch)) {
-				x->text_off = x->text.len;
-				return 0;
-			}
-			return (long)n;
-		}
-		x->text_off += (size_t)n;
-		progress = 1;
-	}
-	return progress;
-}
-
-/* ssh_exec in the shared shell: the command runs in a subshell, "( eval
- * '<body>' ) </dev/null" (or sudo -n sh -c '<body>' in it), followed by
- * its end markers on stdout (with its exit status) and stderr, all on one
- * line. eval keeps a command that does not parse from taking the shell's
- * input with it. */
-static enum ssh_status
-sshexec_shell(struct ssh_conn *c, const char *command,
-	      const struct ssh_exec_opt *o, struct ssh_exec_result *r,
-	      struct ssh_err *err)
-{
-	struct sshexec_run x;
-	struct buf body;
-	long long t0 = ssh_now_ms(), dl, setup;
-	int rc = 0, stopped = SSH_OK;
-	enum ssh_status st;
-
-	sshexec_run_init(&x, c, o, r);
-	buf_init(&body, SSHEXEC_CMD_MAX);
-	dl = o->timeout_ms > 0 ? t0 + o->timeout_ms : 0;
-	setup = dl > 0 ? dl : t0 + SSHEXEC_SETUP_MS;
-	rc |= sshexec_body(o, command, NULL, &body);
-	rc |=
-	    buf_puts(&x.text, o->sudo ? "( exec sudo -n -- sh -c " : "( eval ");
-	rc |= body.data != NULL
-		  ? ssh_shell_quote_line(&x.text, body.data, SSHEXEC_NL)
-		  : -1;
-	rc |= buf_printf(&x.text,
-			 " ) </dev/null; printf '\\n%%s:%%s\\n' '%s' \"$?\"; "
-			 "printf '\\n%%s:e\\n' '%s' >&2\n",
-			 x.tok, x.tok);
-	if (rc != 0) {
-		ssh_err_set(err, SSH_ERR_INVALID, "the command is too long");
-		st = SSH_ERR_INVALID;
-		goto out;
-	}
-	if (c->shell == NULL) {
-		st = sshexec_shell_open(c, setup, o->cancel, err);
-		if (st != SSH_OK)
-			goto out;
-	}
-	x.ch = c->shell;
-	x.in_shell = 1;
-	st = sshexec_loop(&x, dl, o->cancel, &stopped, err);
-	if (st == SSH_OK && stopped != SSH_OK) {
-		st = sshexec_stopped(&x, stopped, err);
-		x.pgid = c->shell_pid;
-		sshexec_kill(&x);
-		(void)sshexec_loop(&x, ssh_now_ms() + SSHEXEC_GRACE_MS, NULL,
-				   NULL, NULL);
-		sshexec_shell_end(&x);
-	} else if (st == SSH_OK && x.gone) {
-		sshexec_shell_end(&x); /* it took the shell with it */
-	} else if (st == SSH_OK) {
-		r->exit_status = x.status;
-	} else {
-		sshexec_shell_end(&x);
-	}
-out:
-	if (body.data != NULL)
-		explicit_bzero(body.data, body.len);
-	buf_cleanup(&body);
-	sshexec_run_cleanup(&x, t0);
-	return st;
 }
 
 enum ssh_status
